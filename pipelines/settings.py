@@ -1,0 +1,82 @@
+"""Every setting of the platform, read from the environment when asked for (never at import).
+
+See README "Configuration" for the table of variables. Paths default to folders of this repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "offline"  # "offline" (bundled snapshots) or "live" (real APIs)
+    data_dir: Path = REPO_ROOT / "data"
+    warehouse_dir: Path = REPO_ROOT / "warehouse"
+    inbox_dir: Path = REPO_ROOT / "data" / "inbox"
+    worldbank_api_url: str = "https://api.worldbank.org/v2"
+    worldbank_projects_api_url: str = "https://search.worldbank.org/api/v2/projects"
+    iati_api_url: str = "https://api.iatistandard.org/datastore"
+    iati_api_key: str | None = field(default=None, repr=False)
+    overpass_url: str = "https://overpass-api.de/api/interpreter"
+    osm_pbf: Path | None = None
+    http_timeout_s: float = 60.0
+    http_max_retries: int = 5
+
+    @property
+    def live(self) -> bool:
+        return self.mode == "live"
+
+    @property
+    def published_db(self) -> Path:
+        return self.warehouse_dir / "ascn.duckdb"
+
+    @property
+    def build_db(self) -> Path:
+        return self.warehouse_dir / "build" / "ascn_build.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.warehouse_dir / "parquet"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.warehouse_dir / "reports"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.data_dir / "sources"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        mode = os.environ.get("ASCN_MODE", "offline").strip().lower()
+        if mode not in {"offline", "live"}:
+            raise ValueError(f"ASCN_MODE must be 'offline' or 'live', got {mode!r}")
+        data_dir = _path("ASCN_DATA_DIR", REPO_ROOT / "data")
+        pbf = os.environ.get("ASCN_OSM_PBF")
+        d = cls()
+        return cls(
+            mode=mode,
+            data_dir=data_dir,
+            warehouse_dir=_path("ASCN_WAREHOUSE_DIR", REPO_ROOT / "warehouse"),
+            inbox_dir=_path("ASCN_INBOX_DIR", data_dir / "inbox"),
+            worldbank_api_url=os.environ.get("ASCN_WORLDBANK_API_URL", d.worldbank_api_url),
+            worldbank_projects_api_url=os.environ.get(
+                "ASCN_WORLDBANK_PROJECTS_API_URL", d.worldbank_projects_api_url
+            ),
+            iati_api_url=os.environ.get("ASCN_IATI_API_URL", d.iati_api_url),
+            iati_api_key=os.environ.get("IATI_API_KEY") or None,
+            overpass_url=os.environ.get("ASCN_OVERPASS_URL", d.overpass_url),
+            osm_pbf=Path(pbf).expanduser().resolve() if pbf else None,
+            http_timeout_s=float(os.environ.get("ASCN_HTTP_TIMEOUT_S", d.http_timeout_s)),
+            http_max_retries=int(os.environ.get("ASCN_HTTP_MAX_RETRIES", d.http_max_retries)),
+        )

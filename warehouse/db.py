@@ -1,0 +1,121 @@
+"""DuckDB helpers: run `.sql` files with bound parameters, land raw frames, quarantine rows.
+
+All SQL lives in `warehouse/sql/`. Values always travel as bound parameters; the only names that
+are ever placed into SQL text are table names checked against `IDENTIFIER`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+LINEAGE_COLUMNS = ["_source", "_source_uri", "_retrieved_at", "_content_hash", "_run_id"]
+
+
+def checked_identifier(name: str) -> str:
+    """Return `name` if it is a plain (schema.)table identifier, else raise."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"not an allowed SQL identifier: {name!r}")
+    return name
+
+
+def read_sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def run_sql_file(
+    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None
+) -> None:
+    """Run every statement of `warehouse/sql/<name>`, binding only the parameters it uses."""
+    for statement in duckdb.extract_statements(read_sql(name)):
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in statement.query}
+        con.execute(statement, used) if used else con.execute(statement)
+
+
+def content_hash(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where a batch of raw rows came from."""
+
+    source: str
+    uri: str
+    content_hash: str
+    run_id: str
+    retrieved_at: datetime | None = None
+
+    def stamp(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out["_source"] = self.source
+        out["_source_uri"] = self.uri
+        out["_retrieved_at"] = self.retrieved_at or datetime.now(UTC)
+        out["_content_hash"] = self.content_hash
+        out["_run_id"] = self.run_id
+        return out
+
+
+def write_raw(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, lineage: Lineage
+) -> int:
+    """Replace `raw.<table>` with `frame` plus lineage columns, in one transaction."""
+    target = checked_identifier(f"raw.{table}")
+    stamped = lineage.stamp(frame)  # noqa: F841 - read by DuckDB's replacement scan below
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {target} as select * from stamped")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return len(frame)
+
+
+def quarantine(
+    con: duckdb.DuckDBPyConnection,
+    rejects: pd.DataFrame,
+    *,
+    source: str,
+    run_id: str,
+) -> int:
+    """Record rejected rows for `source`, replacing that source's earlier rejects.
+
+    `rejects` columns: source_uri, row_number, field, value, reason (record optional).
+    """
+    con.execute("delete from quarantine.rejected_rows where source = $source", {"source": source})
+    if rejects.empty:
+        return 0
+    frame = rejects.copy()
+    for column in ("source_uri", "row_number", "field", "value", "reason", "record"):
+        if column not in frame:
+            frame[column] = None
+    frame = frame.assign(source=source, run_id=run_id, quarantined_at=datetime.now(UTC))
+    frame["row_number"] = pd.to_numeric(frame["row_number"], errors="coerce").astype("Int64")
+    frame["value"] = frame["value"].astype("string")
+    frame["record"] = frame["record"].astype("string")
+    frame = frame[
+        [
+            "source",
+            "source_uri",
+            "row_number",
+            "field",
+            "value",
+            "reason",
+            "record",
+            "run_id",
+            "quarantined_at",
+        ]
+    ]
+    con.execute("insert into quarantine.rejected_rows by name select * from frame")
+    return len(frame)
