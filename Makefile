@@ -1,0 +1,42 @@
+# Quick start: `make run` (pipeline on bundled data, offline) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export GX_ANALYTICS_ENABLED := False
+export DAGSTER_DISABLE_TELEMETRY := 1
+
+.PHONY: install run test lint dev bench audit clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## run the whole nightly job once, in-process, on the bundled data (offline)
+	$(BIN)/python -m pipelines.run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install lint  ## lint, load the definitions, run every test
+	$(BIN)/dagster definitions validate -w workspace.yaml
+	$(BIN)/pytest
+
+dev: install  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000, run history in dagster_home/
+	$(BIN)/dagster dev -w workspace.yaml -h $${ASCN_UI_HOST:-127.0.0.1} -p $${ASCN_UI_PORT:-3000}
+
+bench: install  ## performance figures (prints a table, writes bench/results.json)
+	$(BIN)/python scripts/bench.py
+
+audit: install  ## dependency vulnerability audit against the package index's advisory data
+	$(BIN)/pip-audit -r <(grep -v '^-e' constraints.txt) --progress-spinner off
+
+clean:
+	rm -rf warehouse/build warehouse/parquet warehouse/reports warehouse/ascn.duckdb .pytest_cache

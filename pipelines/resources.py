@@ -1,0 +1,112 @@
+"""Dagster resources: where the warehouse lives and where the sources come from.
+
+Both read their settings from the environment when a run starts (`Settings.from_env`), and any
+field set explicitly (tests, run config) wins. Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
+
+from pipelines.clients.http import HttpClient
+from pipelines.settings import Settings
+from warehouse.db import run_sql_file
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another run holds the warehouse build lock."""
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB build file of this run (one writer) and the published copy for analysts."""
+
+    warehouse_dir: str | None = None
+    _lock_fd: int | None = PrivateAttr(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        base = Settings.from_env()
+        if self.warehouse_dir:
+            base = replace(base, warehouse_dir=Path(self.warehouse_dir).resolve())
+        return base
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # One run at a time may write the build file. The daemon's run queue already ensures it;
+        # this lock also refuses a second run started by hand (CLI, tests, make run).
+        build = self.settings.build_db
+        build.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(build.parent / "run.lock", os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(fd)
+            raise WarehouseBusyError(
+                f"another run is writing {build}; wait for it to finish (runs never overlap)"
+            ) from exc
+        self._lock_fd = fd
+        with self.connect() as con:
+            run_sql_file(con, "schema.sql")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Read-write connection to the build file (never the published file)."""
+        build = self.settings.build_db
+        build.parent.mkdir(parents=True, exist_ok=True)
+        with DuckDBResource(database=str(build)).get_connection() as con:
+            yield con
+
+
+class SourcesResource(dg.ConfigurableResource):
+    """Offline (bundled snapshots) or live (real APIs) sources, with configurable base URLs."""
+
+    mode: str | None = None
+    data_dir: str | None = None
+    inbox_dir: str | None = None
+    worldbank_api_url: str | None = None
+    worldbank_projects_api_url: str | None = None
+    iati_api_url: str | None = None
+    overpass_url: str | None = None
+    osm_pbf: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        s = Settings.from_env()
+        overrides = {
+            k: v
+            for k, v in {
+                "mode": self.mode,
+                "worldbank_api_url": self.worldbank_api_url,
+                "worldbank_projects_api_url": self.worldbank_projects_api_url,
+                "iati_api_url": self.iati_api_url,
+                "overpass_url": self.overpass_url,
+            }.items()
+            if v
+        }
+        if self.data_dir:
+            data = Path(self.data_dir).resolve()
+            overrides.update(data_dir=data, inbox_dir=data / "inbox")
+        if self.inbox_dir:
+            overrides["inbox_dir"] = Path(self.inbox_dir).resolve()
+        if self.osm_pbf:
+            overrides["osm_pbf"] = Path(self.osm_pbf).resolve()
+        return replace(s, **overrides)
+
+    def http(self, source: str) -> HttpClient:
+        s = self.settings
+        return HttpClient(source=source, timeout_s=s.http_timeout_s, max_retries=s.http_max_retries)

@@ -1,0 +1,133 @@
+"""Publish the finished build as the analysts' file, atomically, plus a Parquet export.
+
+Readers that already opened the old `ascn.duckdb` keep it (the inode stays alive); new readers see
+the new one. A crash before `os.replace` leaves the published file untouched; a temporary file
+left behind by a killed run is removed by the next publish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+# Files readable by DuckDB 1.4 and later, so analysts' older CLIs and DBeaver drivers can open them.
+STORAGE_VERSION = "v1.4.0"
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+@dataclass(frozen=True)
+class Publication:
+    database: Path
+    parquet_dir: Path
+    tables: dict[str, int]  # "schema.table" -> rows, for every published mart
+    published_at: datetime
+
+
+def publish(build_db: Path, published_db: Path, parquet_dir: Path, run_id: str) -> Publication:
+    """Copy the build database to `published_db` and export `marts` to `parquet_dir`."""
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    for stale in published_db.parent.glob(f".{published_db.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    tmp = published_db.parent / f".{published_db.name}.{os.getpid()}.tmp"
+    published_at = datetime.now(UTC)
+    con = duckdb.connect(str(build_db))
+    try:
+        con.execute("checkpoint")
+        build_name = _ident(con.execute("select current_database()").fetchall()[0][0])
+        con.execute(
+            f"attach '{_quoted(tmp)}' as pub (storage_version '{STORAGE_VERSION}')"  # noqa: S608
+        )
+        con.execute(f"copy from database {build_name} to pub")
+        con.execute(
+            """
+            create or replace table pub.meta.publication as
+            select $run_id as run_id, $published_at::timestamptz as published_at,
+                   $duckdb_version as duckdb_version, $storage as storage_version
+            """,
+            {
+                "run_id": run_id,
+                "published_at": published_at,
+                "duckdb_version": duckdb.__version__,
+                "storage": STORAGE_VERSION,
+            },
+        )
+        names = con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'pub' and schema_name = 'marts' order by 1"
+        ).fetchall()
+        tables = {
+            f"marts.{name}": con.execute(
+                f"select count(*) from pub.marts.{_ident(name)}"  # noqa: S608
+            ).fetchall()[0][0]
+            for (name,) in names
+        }
+        con.execute("detach pub")
+    finally:
+        con.close()
+    _fsync(tmp)
+    os.chmod(tmp, READ_ONLY)
+    os.replace(tmp, published_db)
+    _fsync_dir(published_db.parent)
+    export_parquet(published_db, parquet_dir)
+    return Publication(published_db, parquet_dir, tables, published_at)
+
+
+def export_parquet(published_db: Path, parquet_dir: Path) -> None:
+    """One Parquet file per marts table, swapped in as a whole folder."""
+    staging = parquet_dir.with_name(parquet_dir.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        ]
+        for name in names:
+            target = staging / f"{name}.parquet"
+            con.execute(
+                f"copy marts.{_ident(name)} to '{_quoted(target)}' (format parquet)"  # noqa: S608
+            )
+    finally:
+        con.close()
+    old = parquet_dir.with_name(parquet_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if parquet_dir.exists():
+        os.replace(parquet_dir, old)
+    os.replace(staging, parquet_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _ident(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"unexpected table name {name!r}")
+    return name
+
+
+def _quoted(path: Path) -> str:
+    # Paths cannot be bound as parameters in ATTACH/COPY; escape the only special character.
+    return str(path).replace("'", "''")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

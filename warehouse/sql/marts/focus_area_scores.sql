@@ -1,0 +1,70 @@
+-- Focus-area scores: the mean of a city's city-level indicator scores (0-100, all-city min-max)
+-- in that focus area. A score is given only when the city has scores for at least
+-- $min_coverage of the area's scorable city-level indicators; national context is not scored.
+create or replace table marts.focus_area_scores as
+with scorable as (
+    select focus_area_id, count(*) as indicators_in_area
+    from staging.indicator_catalogue
+    where direction in ('higher_better', 'lower_better') and level = 'city'
+    group by focus_area_id
+),
+per_city as (
+    select c.city_id, f.focus_area_id, s.indicators_in_area,
+           count(v.score) as indicators_scored,
+           avg(v.score) as mean_score,
+           avg(v.peer_score) as mean_peer_score
+    from staging.cities c
+    cross join staging.focus_areas f
+    join scorable s on s.focus_area_id = f.focus_area_id
+    left join marts.indicator_values v
+      on v.city_id = c.city_id and v.focus_area_id = f.focus_area_id and v.level = 'city'
+    group by all
+),
+gated as (
+    select *, indicators_scored::double / indicators_in_area as coverage,
+           indicators_scored::double / indicators_in_area >= $min_coverage as enough
+    from per_city
+)
+select g.city_id, g.focus_area_id, fa.name as focus_area_name,
+       g.indicators_in_area, g.indicators_scored, round(g.coverage, 3) as coverage,
+       case when g.enough then round(g.mean_score, 1) end as score,
+       case when g.enough then round(g.mean_peer_score, 1) end as peer_score,
+       case when g.enough then
+           rank() over (partition by g.focus_area_id, g.enough order by g.mean_score desc)
+           || '/' || count(*) filter (where g.enough) over (partition by g.focus_area_id)
+       end as rank,
+       pg.size_class as peer_group,
+       case when not g.enough then 'coverage ' || g.indicators_scored || ' of '
+           || g.indicators_in_area || ' indicators is below the minimum ' || $min_coverage
+       end as not_scored_reason
+from gated g
+join staging.focus_areas fa using (focus_area_id)
+join marts.city_peer_groups pg using (city_id)
+order by g.focus_area_id, g.city_id;
+
+-- Which (city, indicator) cells are filled, and why the others are not.
+create or replace table marts.coverage as
+select c.city_id, c.name as city_name, k.indicator_id, k.focus_area_id,
+       v.value is not null as filled,
+       case
+           when v.value is not null then null
+           when r.city_id is not null and r.missing_denominator
+               then 'no population figure to divide by'
+           when exists (
+               select 1 from staging.measures m
+               where m.city_id = c.city_id and m.measure_id = k.numerator_measure
+                 and (nullif(k.numerator_boundary, '') is null
+                      or m.boundary_type = k.numerator_boundary))
+               then 'data exist but not within ' || k.max_year_gap || ' years of '
+                    || k.reference_year
+           else 'no source data for this city'
+       end as gap_reason
+from staging.cities c
+cross join staging.indicator_catalogue k
+left join indicator_raw_values r on r.city_id = c.city_id and r.indicator_id = k.indicator_id
+left join marts.indicator_values v on v.city_id = c.city_id and v.indicator_id = k.indicator_id
+order by k.indicator_id, c.city_id;
+
+-- One wide row per city: headline facts and every indicator value as a column.
+create or replace table marts.indicator_catalogue as
+select * from staging.indicator_catalogue order by focus_area_id, indicator_id;

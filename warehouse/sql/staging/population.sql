@@ -1,0 +1,39 @@
+-- Every published population (and land-area) figure of a city, side by side, with its unit.
+-- Three sources: national censuses and statistics offices (curated), UN WUP 2018 agglomerations,
+-- GHSL urban centres 2015. Projections are kept but never used as observed values.
+create or replace table staging.population_figures as
+select
+    city_id, try_cast(year as integer) as year, try_cast(population as double) as population,
+    try_cast(area_km2 as double) as area_km2, boundary_type, unit_name,
+    figure_kind = 'projection' as is_projection, 'census_city' as source_id,
+    'raw.census_population#' || source_row as provenance, _retrieved_at::varchar as vintage,
+    source_url as source_ref
+from raw.census_population
+union all by name
+select
+    city_id, try_cast(year as integer) as year, try_cast(population as double) as population,
+    null::double as area_km2, boundary_type, unit_name, is_projection::boolean as is_projection,
+    'un_wup2018' as source_id, 'raw.wup2018_population#' || source_row as provenance,
+    'WUP 2018 revision' as vintage,
+    'https://population.un.org/wup/' as source_ref
+from raw.wup2018_population
+union all by name
+select
+    city_id, try_cast(year as integer) as year, try_cast(population as double) as population,
+    try_cast(area_km2 as double) as area_km2, boundary_type, unit_name, false as is_projection,
+    'ghsl_ucdb2015' as source_id, 'raw.ghsl_urban_centres#' || source_row as provenance,
+    'GHS-UCDB R2019A v1.2' as vintage,
+    'http://data.europa.eu/89h/53473144-b88c-44bc-b4a3-4583ed1f547e' as source_ref
+from raw.ghsl_urban_centres;
+
+-- National context series for the 10 ASEAN countries (World Bank WDI, several vintages).
+-- When one (country, series, year) has several vintages, the newest vintage wins.
+create or replace table staging.country_indicators as
+select country_iso3, indicator_code, try_cast(year as integer) as year,
+       try_cast(value as double) as value, vintage, source_file
+from raw.worldbank_indicators
+where try_cast(value as double) is not null
+qualify row_number() over (
+    partition by country_iso3, indicator_code, try_cast(year as integer)
+    order by vintage desc, source_file
+) = 1;
