@@ -6,6 +6,7 @@ the World Bank, World Bank Projects, IATI and Overpass clients, and be tested on
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import time
@@ -24,8 +25,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 class SourceError(RuntimeError):
     """A source could not be read. The message names the source and the URL."""
 
-    def __init__(self, source: str, url: str, detail: str):
+    def __init__(self, source: str, url: str, detail: str, status: int | None = None):
         self.source, self.url, self.detail = source, url, detail
+        self.status = status  # the HTTP status when the failure was an HTTP error response
         super().__init__(f"[{source}] {url}: {detail}")
 
 
@@ -85,14 +87,21 @@ class HttpClient:
 
         `validate` may raise RetryableResponse to retry a 200 response (an error body, a
         truncated page) or SourceError to fail at once.
+
+        Retried: statuses in `retry_statuses` (honouring Retry-After, capped at max_backoff_s),
+        timeouts, connection errors/resets and bodies cut short. Not retried: other HTTP errors
+        (SourceError with `.status`), a body over `max_bytes` (checked against Content-Length
+        before reading, then while streaming), other request errors (e.g. an invalid URL).
         """
         all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         all_headers.update(self.headers)
         all_headers.update(headers or {})
         last_problem = "no attempt made"
+        last_status: int | None = None
         shown_url = url
         for attempt in range(self.max_retries + 1):
             wait: float | None = None
+            last_status = None
             try:
                 with self.session.request(
                     method,
@@ -106,12 +115,18 @@ class HttpClient:
                     shown_url = resp.url or url
                     body = self._read_bounded(resp, shown_url)
                     result = HttpResponse(shown_url, resp.status_code, dict(resp.headers), body)
+                snippet = body[:200].decode("utf-8", "replace")
                 if result.status in self.retry_statuses:
-                    last_problem = f"HTTP {result.status}"
+                    last_problem = f"HTTP {result.status}: {snippet}"
+                    last_status = result.status
                     wait = _retry_after(result.headers.get("Retry-After"))
                 elif result.status >= 400:
-                    snippet = body[:200].decode("utf-8", "replace")
-                    raise SourceError(self.source, shown_url, f"HTTP {result.status}: {snippet}")
+                    raise SourceError(
+                        self.source,
+                        shown_url,
+                        f"HTTP {result.status}: {snippet}",
+                        status=result.status,
+                    )
                 else:
                     if validate is not None:
                         validate(result)
@@ -120,17 +135,36 @@ class HttpClient:
                 last_problem = str(exc)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 last_problem = f"{type(exc).__name__}: {exc}"
-            except requests.exceptions.ChunkedEncodingError as exc:
+            except (
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
                 last_problem = f"truncated response: {exc}"
+            except requests.RequestException as exc:
+                # Not transient (invalid URL, too many redirects, ...): fail at once.
+                raise SourceError(
+                    self.source, shown_url, f"request failed: {type(exc).__name__}: {exc}"
+                ) from exc
             if attempt == self.max_retries:
                 break
             delay = min(self.max_backoff_s, self.backoff_s * 2**attempt)
             self.sleep(max(delay, min(wait, self.max_backoff_s)) if wait is not None else delay)
         raise SourceError(
-            self.source, shown_url, f"gave up after {self.max_retries + 1} attempts: {last_problem}"
+            self.source,
+            shown_url,
+            f"gave up after {self.max_retries + 1} attempts: {last_problem}",
+            status=last_status,
         )
 
     def _read_bounded(self, resp: requests.Response, url: str) -> bytes:
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.strip().isdigit() and int(declared) > self.max_bytes:
+            raise SourceError(
+                self.source,
+                url,
+                f"response of {int(declared):,} bytes (Content-Length) is larger than the "
+                f"{self.max_bytes:,}-byte limit",
+            )
         chunks, size = [], 0
         for chunk in resp.iter_content(chunk_size=1 << 16):
             size += len(chunk)
@@ -149,7 +183,12 @@ def _retry_after(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None  # unparseable header: fall back to the exponential back-off
         if parsed is None:
             return None
+        if parsed.tzinfo is None:  # "-0000" dates come back naive; HTTP dates are UTC
+            parsed = parsed.replace(tzinfo=datetime.UTC)
         return max(0.0, parsed.timestamp() - time.time())
