@@ -327,7 +327,8 @@ def _read_wdi_csv(path: Path) -> pd.DataFrame:
     long = long[long["value"].str.strip() != ""]
     return pd.DataFrame({
         "country_iso3": long["Country Code"], "indicator_code": long["Indicator Code"],
-        "year": long["year"].astype(int), "value": _to_float(long["value"], long["_row"], path, "value"),
+        "year": long["year"].astype(int),
+        "value": _to_float(long["value"], long["_row"], path, "value"),
         "vintage": long["source_last_updated"], "source_file": path.name,
     })
 
@@ -342,7 +343,8 @@ def _read_owid(path: Path, series: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"{path}: row {i + 1}, field Year: {df.at[i, 'Year']!r} is not a year")
     return pd.DataFrame({
         "country_iso3": df["Code"], "indicator_code": df["source_value_column"].map(codes),
-        "year": df["Year"].astype(int), "value": _to_float(df["value"], df.index.to_series() + 1, path, "value"),
+        "year": df["Year"].astype(int),
+        "value": _to_float(df["value"], df.index.to_series() + 1, path, "value"),
         "vintage": OWID_VINTAGES.get(path.name, path.name), "source_file": path.name,
     })
 
