@@ -731,48 +731,11 @@ def _finish(rows: list[dict]) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- World Bank
-def worldbank_records_to_frame(records: list[dict]) -> pd.DataFrame:
-    """Raw Projects API records (the bundled snapshot) -> the columns of the World Bank
-    client's normaliser (project_id, title, country_iso2, ..., url). Used for the offline
-    snapshot; live runs use pipelines.clients.worldbank_projects."""
-
-    def amount(v: Any) -> float | None:
-        if _blank(v):
-            return None
-        if isinstance(v, str):
-            v = v.replace(",", "")
-        return float(v)
-
-    rows = []
-    for r in records:
-        rows.append(
-            {
-                "project_id": r.get("id"),
-                "title": r.get("project_name"),
-                "country_iso2": r.get("countrycode"),
-                "country_name": r.get("countryshortname") or r.get("countryname"),
-                "status": r.get("status"),
-                "board_approval_date": (r.get("boardapprovaldate") or "")[:10] or None,
-                "closing_date": (r.get("closingdate") or "")[:10] or None,
-                "total_commitment_usd": amount(r.get("totalcommamt")),
-                "project_cost_usd": amount(r.get("lendprojectcost")),
-                "sector_codes": _codes(r.get("sector_namecode")),
-                "sector_names": _names_text(r.get("sector_namecode")),
-                "major_sector_codes": list(dict.fromkeys(_codes(r.get("mjsector_namecode")))),
-                "theme_names": _names_text(r.get("theme_namecode")),
-                "implementing_agency": r.get("impagency"),
-                "borrower": r.get("borrower"),
-                "url": r.get("url"),
-                "description": (r.get("project_abstract") or {}).get("cdata"),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def conform_worldbank(
     frame: pd.DataFrame, cities: pd.DataFrame, sector_map: pd.DataFrame
 ) -> pd.DataFrame:
-    """World Bank normalised projects -> CONFORMED_COLUMNS."""
+    """World Bank projects normalised by pipelines.clients.worldbank_projects
+    (parse_projects_payload) -> CONFORMED_COLUMNS."""
     index = _CityIndex(cities)
     rows = []
     for i, r in enumerate(frame.to_dict("records")):
@@ -846,6 +809,9 @@ def conform_iati(
             index, [_text(r.get("title")), *locations], [description], recipients or None
         )
         sector_codes = _codes(r.get("sector_codes"))
+        vocabs = _as_list(r.get("sector_vocabularies"))
+        if len(vocabs) == len(sector_codes):  # keep OECD DAC 5-digit codes (vocabulary 1)
+            sector_codes = [c for c, v in zip(sector_codes, vocabs, strict=True) if str(v) == "1"]
         status_code = _text(r.get("activity_status_code"))
         cost, _ = parse_amount(r.get("budget_value_sum"))
         org_type = _text(r.get("reporting_org_type"))
