@@ -364,7 +364,8 @@ def ring_area_km2(ring: Sequence[tuple[float, float]]) -> float:
         return 0.0
     lat_m = math.radians(sum(p[1] for p in pts) / len(pts))
     k = math.radians(1) * EARTH_RADIUS_KM
-    xy = [(p[0] * k * math.cos(lat_m), p[1] * k) for p in pts]
+    lon0, lat0 = pts[0]  # coordinates relative to a vertex: avoids cancellation
+    xy = [((p[0] - lon0) * k * math.cos(lat_m), (p[1] - lat0) * k) for p in pts]
     s = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(xy, xy[1:] + xy[:1], strict=True))
     return abs(s) / 2
 

@@ -270,8 +270,12 @@ class OverpassClient:
         query = self.build_query(boundary, metric)
         what = f"city {boundary.city_id}, metric {metric.metric_id}"
         self._pause()
-        resp = self.http.post(self.url, data={"data": query})
-        self._last_sent = time.monotonic()
+        try:
+            resp = self.http.post(self.url, data={"data": query})
+        except SourceError as exc:  # out of retries, timeout, HTTP 4xx: say which query
+            raise SourceError(exc.source, exc.url, f"{what}: {exc.detail}") from exc
+        finally:
+            self._last_sent = time.monotonic()
         payload = self._decode(resp, what)
         remark = payload.get("remark")
         if isinstance(remark, str) and "error" in remark.lower():

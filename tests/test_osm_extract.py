@@ -1,0 +1,243 @@
+"""PBF / .osm back-end (pyosmium) on SYNTHETIC files built in tmp_path with known contents.
+
+Everything here is synthetic test data (invented ids and coordinates around 10 N, 100 E), not
+OpenStreetMap data. Expected values are worked out by hand from the coordinates, never copied
+from the program's output.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import osmium
+import pytest
+
+from assets.infrastructure_parse import EARTH_RADIUS_KM, measure_with_extract
+from pipelines.clients.overpass import Boundary, MetricSpec, parse_tag_filter
+
+# --- the synthetic city ---------------------------------------------------------------------
+LAT0, LON0, RADIUS_KM = 10.0, 100.0, 2.0
+KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180  # length of one degree of latitude (meridian)
+# OSM stores coordinates as fixed-point 1e-7 degrees, so the synthetic coordinates are rounded
+# to 7 decimals: about 1 km (0.9999996 km) and 3 km north along a meridian.
+D1 = round(1.0 / KM_PER_DEG, 7)
+D3 = round(3.0 / KM_PER_DEG, 7)
+
+# nodes: id -> (lon, lat, tags)
+NODES: dict[int, tuple[float, float, dict[str, str]]] = {
+    # hospitals as nodes: 2 inside (0 km and ~0.55 km from the centre), 1 outside (~5.6 km)
+    1: (100.000, 10.000, {"amenity": "hospital"}),
+    2: (100.005, 10.000, {"amenity": "hospital"}),
+    3: (100.000, 10.050, {"amenity": "hospital"}),
+    # a bus stop inside, a pharmacy outside
+    4: (100.001, 10.001, {"highway": "bus_stop", "public_transport": "platform"}),
+    5: (100.100, 10.100, {"amenity": "pharmacy"}),
+    # residential road: 1 km north along the meridian 100 E, wholly inside the 2 km radius
+    10: (100.000, 10.000, {}),
+    11: (100.000, 10.000 + D1, {}),
+    # primary road: 3 km north along the meridian 100.0 E; only the first 2 km are inside
+    20: (100.000, 10.000, {}),
+    21: (100.000, 10.000 + D3, {}),
+    # hospital drawn as a closed way (building outline) inside: square 0.001 deg
+    30: (100.002, 9.998, {}),
+    31: (100.003, 9.998, {}),
+    32: (100.003, 9.999, {}),
+    33: (100.002, 9.999, {}),
+    # park as a closed way: square 0.002 x 0.002 deg with corners (99.996, 9.996)-(99.998, 9.998)
+    40: (99.996, 9.996, {}),
+    41: (99.998, 9.996, {}),
+    42: (99.998, 9.998, {}),
+    43: (99.996, 9.998, {}),
+    # park as a multipolygon relation of two untagged open ways: right triangle with legs
+    # 0.002 deg (east) and 0.002 deg (north) from (100.004, 10.004)
+    50: (100.004, 10.004, {}),
+    51: (100.006, 10.004, {}),
+    52: (100.004, 10.006, {}),
+    # a park far outside (centroid ~ 11 km away): must not count
+    60: (100.100, 10.000, {}),
+    61: (100.101, 10.000, {}),
+    62: (100.101, 10.001, {}),
+    63: (100.100, 10.001, {}),
+}
+# ways: id -> (node ids, tags)
+WAYS: dict[int, tuple[list[int], dict[str, str]]] = {
+    100: ([10, 11], {"highway": "residential"}),
+    101: ([20, 21], {"highway": "primary"}),
+    102: ([30, 31, 32, 33, 30], {"amenity": "hospital", "building": "hospital"}),
+    103: ([40, 41, 42, 43, 40], {"leisure": "park"}),
+    104: ([50, 51], {}),
+    105: ([51, 52, 50], {}),
+    106: ([60, 61, 62, 63, 60], {"landuse": "grass"}),
+}
+# relations: id -> (members [(type, ref, role)], tags)
+RELATIONS = {
+    200: ([("w", 104, "outer"), ("w", 105, "outer")], {"type": "multipolygon", "leisure": "park"}),
+}
+
+
+def _metric(metric_id: str, geometry: str, unit: str, text: str) -> MetricSpec:
+    return MetricSpec(metric_id, geometry, unit, parse_tag_filter(text, metric_id))
+
+
+METRICS = [
+    _metric("hospitals", "point", "count", "[amenity=hospital]"),
+    _metric("pharmacies", "point", "count", "[amenity=pharmacy]"),
+    _metric(
+        "public_transport_stops",
+        "point",
+        "count",
+        '[highway=bus_stop] OR [public_transport~"^(platform|station)$"]',
+    ),
+    _metric("road_length_residential", "line", "km", "[highway=residential]"),
+    _metric("road_length_primary", "line", "km", '[highway~"^(primary|primary_link)$"]'),
+    _metric("green_area", "area", "km2", '[leisure=park] OR [landuse~"^(grass|forest)$"]'),
+]
+BOUNDARY = Boundary(
+    "tst-synthetic", "radius", "radius_around_centre", lat=LAT0, lon=LON0, radius_km=RADIUS_KM
+)
+
+
+def _square_km2(lon_w: float, lat_s: float, side_deg: float) -> float:
+    # hand formula: sides side_deg * KM_PER_DEG (north) and * cos(mean lat) (east)
+    lat_m = math.radians(lat_s + side_deg / 2)
+    return (side_deg * KM_PER_DEG) * (side_deg * KM_PER_DEG * math.cos(lat_m))
+
+
+# Hand-computed expectations
+EXPECTED = {
+    "hospitals": 3.0,  # nodes 1, 2 and way 102 inside; node 3 outside
+    "pharmacies": 0.0,  # node 5 is ~15 km away
+    "public_transport_stops": 1.0,  # node 4, counted once although it matches both alternatives
+    "road_length_residential": D1 * KM_PER_DEG,  # way 100: D1 degrees along a meridian (~1 km)
+    "road_length_primary": 2.0,  # way 101: 3 km long, radius 2 km from its southern end
+    # park way 103 (0.002 deg square at mean lat 9.997) + relation 200 (triangle, half of a
+    # 0.002 deg square at mean lat 10.004 + 0.002/3); way 106 is outside
+    "green_area": _square_km2(99.996, 9.996, 0.002)
+    + 0.5 * (0.002 * KM_PER_DEG) ** 2 * math.cos(math.radians(10.004 + 0.002 / 3)),
+}
+
+
+def write_osm_xml(path: Path, timestamp: str | None = "2026-01-02T03:04:05Z") -> Path:
+    ts = f' timestamp="{timestamp}"' if timestamp else ""
+    out = ["<?xml version='1.0' encoding='UTF-8'?>", '<osm version="0.6" generator="synthetic">']
+
+    def tags(t: dict[str, str]) -> str:
+        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
+
+    for nid, (lon, lat, t) in NODES.items():
+        out.append(f'<node id="{nid}" version="1"{ts} lat="{lat!r}" lon="{lon!r}">{tags(t)}</node>')
+    for wid, (refs, t) in WAYS.items():
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        out.append(f'<way id="{wid}" version="1"{ts}>{nds}{tags(t)}</way>')
+    kinds = {"w": "way", "n": "node"}
+    for rid, (members, t) in RELATIONS.items():
+        mem = "".join(
+            f'<member type="{kinds[k]}" ref="{r}" role="{role}"/>' for k, r, role in members
+        )
+        out.append(f'<relation id="{rid}" version="1"{ts}>{mem}{tags(t)}</relation>')
+    out.append("</osm>")
+    path.write_text("\n".join(out), encoding="utf-8")
+    return path
+
+
+def write_pbf(path: Path, replication_ts: str | None = None) -> Path:
+    """Convert the synthetic XML to PBF with osmium.SimpleWriter."""
+    xml = write_osm_xml(path.with_suffix(".osm"))
+    header = osmium.io.Header()
+    if replication_ts:
+        header.set("osmosis_replication_timestamp", replication_ts)
+    writer = osmium.SimpleWriter(str(path), header=header)
+    try:
+        for obj in osmium.FileProcessor(str(xml)):
+            writer.add(obj)
+    finally:
+        writer.close()
+    return path
+
+
+# --- tests ----------------------------------------------------------------------------------
+def _values(df) -> dict[str, float]:
+    return dict(zip(df["metric_id"], df["value"], strict=True))
+
+
+def test_extract_counts_lengths_and_areas_equal_hand_computed(tmp_path):
+    xml = write_osm_xml(tmp_path / "synthetic.osm")
+    df = measure_with_extract(xml, [BOUNDARY], METRICS)
+    got = _values(df)
+    assert set(got) == set(EXPECTED)
+    for metric, expected in EXPECTED.items():
+        assert got[metric] == pytest.approx(expected, rel=1e-9, abs=1e-12), metric
+    row = df.set_index("metric_id").loc["road_length_residential"]
+    assert row["unit"] == "km" and row["source_id"] == "osm_extract"
+    assert row["boundary_type"] == "radius_around_centre"
+    assert row["boundary_ref"] == "radius 2 km around (10.00000, 100.00000)"
+    assert row["osm_timestamp"] == "2026-01-02T03:04:05Z"  # newest object timestamp
+
+
+def test_pbf_gives_the_same_numbers_and_header_vintage(tmp_path):
+    pbf = write_pbf(tmp_path / "synthetic.osm.pbf", replication_ts="2026-03-01T00:00:00Z")
+    df = measure_with_extract(pbf, [BOUNDARY], METRICS)
+    got = _values(df)
+    for metric, expected in EXPECTED.items():
+        assert got[metric] == pytest.approx(expected, rel=1e-9, abs=1e-12), metric
+    assert set(df["osm_timestamp"]) == {"2026-03-01T00:00:00Z"}
+
+
+def test_bbox_boundary_and_a_city_with_nothing(tmp_path):
+    xml = write_osm_xml(tmp_path / "synthetic.osm", timestamp=None)
+    # bbox 9.99..10.01 N, 99.99..100.01 E: the primary road leaves it at 10.01 N
+    bbox = Boundary("tst-bbox", "bbox", "bbox", south=9.99, west=99.99, north=10.01, east=100.01)
+    empty = Boundary("tst-empty", "radius", "radius_around_centre", lat=0.0, lon=0.0, radius_km=1)
+    df = measure_with_extract(xml, [bbox, empty], METRICS)
+    got = df.set_index(["city_id", "metric_id"])["value"]
+    assert got[("tst-bbox", "road_length_primary")] == pytest.approx(0.01 * KM_PER_DEG, rel=1e-9)
+    assert got[("tst-bbox", "hospitals")] == 3.0
+    assert (df[df.city_id == "tst-empty"]["value"] == 0.0).all()  # measured: nothing there
+    assert set(df["osm_timestamp"]) == {"unknown"}
+
+
+def test_progress_is_reported_every_n_objects(tmp_path):
+    xml = write_osm_xml(tmp_path / "synthetic.osm")
+    calls = []
+    measure_with_extract(
+        xml, [BOUNDARY], METRICS, progress=lambda *a: calls.append(a), progress_every=10
+    )
+    n_objects = len(NODES) + len(WAYS) + len(RELATIONS) + 4  # + 4 areas built by osmium
+    assert [c[0] for c in calls[:-1]] == list(range(10, n_objects + 1, 10))
+    assert calls[-1][0] == calls[-1][1] == n_objects
+
+
+def test_relation_boundary_is_skipped_by_the_extract_backend(tmp_path):
+    xml = write_osm_xml(tmp_path / "synthetic.osm")
+    rel = Boundary("tst-rel", "relation", "osm_relation", relation_id=123)
+    messages = []
+    df = measure_with_extract(
+        xml, [rel, BOUNDARY], METRICS, progress=lambda d, t, m: messages.append(m)
+    )
+    assert set(df["city_id"]) == {"tst-synthetic"}
+    assert any("skipped tst-rel" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "content, name",
+    [
+        (b"", "empty.osm.pbf"),
+        (b"this is not a PBF file at all", "corrupt.osm.pbf"),
+        (b"\x00\x00\x00\x0d\x0a\x09OSMHeader\x18\x10", "truncated.osm.pbf"),
+    ],
+)
+def test_corrupt_or_empty_pbf_raises_value_error_naming_the_file(tmp_path, content, name):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=name):
+        measure_with_extract(path, [BOUNDARY], METRICS)
+
+
+def test_missing_file_and_file_without_objects(tmp_path):
+    with pytest.raises(ValueError, match="nope.osm.pbf"):
+        measure_with_extract(tmp_path / "nope.osm.pbf", [BOUNDARY], METRICS)
+    no_objects = tmp_path / "blank.osm"
+    no_objects.write_text('<?xml version="1.0"?><osm version="0.6"></osm>')
+    with pytest.raises(ValueError, match="blank.osm.*no OSM objects"):
+        measure_with_extract(no_objects, [BOUNDARY], METRICS)
