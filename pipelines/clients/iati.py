@@ -213,7 +213,9 @@ def parse_activity_docs(docs: Iterable[dict[str, Any]], source_uri: str) -> pd.D
         if row["iati_identifier"] not in seen:
             seen.add(row["iati_identifier"])
             rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    # Nullable integer: a float column would turn codes into 2.0 and missing ones into NaN.
+    return frame.astype({"activity_status_code": "Int64", "budget_value_sum": "float64"})
 
 
 def _list(value: Any) -> list[Any]:
