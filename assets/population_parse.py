@@ -24,17 +24,44 @@ import pandas as pd
 REJECT_COLUMNS = ["source_uri", "row_number", "field", "value", "reason"]
 
 CITY_COLUMNS = [
-    "city_id", "name", "local_name", "country_iso3", "country_name", "lat", "lon",
-    "joined_year", "admin_unit_type", "coord_source", "notes",
+    "city_id",
+    "name",
+    "local_name",
+    "country_iso3",
+    "country_name",
+    "lat",
+    "lon",
+    "joined_year",
+    "admin_unit_type",
+    "coord_source",
+    "notes",
 ]
 CENSUS_COLUMNS = [
-    "city_id", "year", "population", "area_km2", "boundary_type", "unit_name",
-    "figure_kind", "source_name", "source_url", "notes",
+    "city_id",
+    "year",
+    "population",
+    "area_km2",
+    "boundary_type",
+    "unit_name",
+    "figure_kind",
+    "source_name",
+    "source_url",
+    "notes",
 ]
-BOUNDARY_TYPES = frozenset({
-    "city_proper", "municipality", "regency", "prefecture", "province", "union_territory",
-    "agglomeration", "urban_centre", "metro", "country",
-})
+BOUNDARY_TYPES = frozenset(
+    {
+        "city_proper",
+        "municipality",
+        "regency",
+        "prefecture",
+        "province",
+        "union_territory",
+        "agglomeration",
+        "urban_centre",
+        "metro",
+        "country",
+    }
+)
 FIGURE_KINDS = frozenset({"census", "estimate", "registered", "projection", ""})
 
 # WUP 2018 F22 does not flag estimates vs projections. The only hint in the bundled sources is
@@ -67,8 +94,13 @@ def _require(df: pd.DataFrame, columns: list[str], path: Path | str) -> None:
 
 
 def _reject(path: Path | str, row: int, field: str, value: object, reason: str) -> dict:
-    return {"source_uri": str(path), "row_number": row, "field": field,
-            "value": "" if value is None else str(value), "reason": reason}
+    return {
+        "source_uri": str(path),
+        "row_number": row,
+        "field": field,
+        "value": "" if value is None else str(value),
+        "reason": reason,
+    }
 
 
 def _rejects_frame(rejects: list[dict]) -> pd.DataFrame:
@@ -98,8 +130,9 @@ def city_name_index(cities: pd.DataFrame) -> dict[str, str]:
     return dict(zip(cities["name"], cities["city_id"], strict=True))
 
 
-def _match_city(name: str, iso3: str, city_ids: set[str],
-                names: Mapping[str, str] | None) -> str | None:
+def _match_city(
+    name: str, iso3: str, city_ids: set[str], names: Mapping[str, str] | None
+) -> str | None:
     city_id = names.get(name) if names is not None else city_slug_id(name, iso3)
     return city_id if city_id in city_ids else None
 
@@ -123,13 +156,17 @@ def read_cities(path: Path | str) -> pd.DataFrame:
             raise ValueError(f"{path}: row {i}, field city_id: empty or duplicate value {cid!r}")
         seen.add(cid)
         if not re.fullmatch(r"[A-Z]{3}", rec["country_iso3"]):
-            raise ValueError(f"{path}: row {i}, field country_iso3: "
-                             f"{rec['country_iso3']!r} is not 3 upper-case letters")
+            raise ValueError(
+                f"{path}: row {i}, field country_iso3: "
+                f"{rec['country_iso3']!r} is not 3 upper-case letters"
+            )
         for field, limit in (("lat", 90.0), ("lon", 180.0)):
             value = _number(rec[field])
             if value is None or not -limit <= value <= limit:
-                raise ValueError(f"{path}: row {i}, field {field}: {rec[field]!r} is not a "
-                                 f"number in [-{limit:g}, {limit:g}]")
+                raise ValueError(
+                    f"{path}: row {i}, field {field}: {rec[field]!r} is not a "
+                    f"number in [-{limit:g}, {limit:g}]"
+                )
     out = df.copy()
     out["lat"] = out["lat"].astype(float)
     out["lon"] = out["lon"].astype(float)
@@ -147,8 +184,9 @@ def _census_row_problems(rec: dict, city_ids: set[str]) -> list[tuple[str, str, 
         problems.append(("city_id", rec["city_id"], "unknown city_id"))
     pop = _number(rec["population"])
     if pop is None or pop < 0 or pop != int(pop):
-        problems.append(("population", rec["population"],
-                         "population is not a non-negative whole number"))
+        problems.append(
+            ("population", rec["population"], "population is not a non-negative whole number")
+        )
     if rec["year"]:
         year = _number(rec["year"])
         if year is None or year != int(year) or not 1900 <= year <= dt.date.today().year:
@@ -162,8 +200,7 @@ def _census_row_problems(rec: dict, city_ids: set[str]) -> list[tuple[str, str, 
     return problems
 
 
-def read_census_figures(path: Path | str,
-                        city_ids: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_census_figures(path: Path | str, city_ids: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the curated published city population figures.
 
     Returns ``(rows, rejects)``. ``rows`` columns: city_id, year (Int64, may be missing when the
@@ -193,8 +230,9 @@ def read_census_figures(path: Path | str,
 # --------------------------------------------------------------------------- UN WUP 2018
 
 
-def read_wup2018(path: Path | str, city_ids: set[str],
-                 names: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_wup2018(
+    path: Path | str, city_ids: set[str], names: Mapping[str, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the WUP 2018 File 22 extract (thousands) into a long frame of persons.
 
     Rows are matched to registry ids by ``ascn_city`` (through ``names``, registry name ->
@@ -223,13 +261,28 @@ def read_wup2018(path: Path | str, city_ids: set[str],
             if value is None or value < 0:
                 rejects.append(_reject(path, i, year, text, "not a non-negative number"))
                 continue
-            out.append({"city_id": city_id, "year": int(year), "population": value * 1000.0,
-                        "boundary_type": "agglomeration",
-                        "unit_name": rec["Urban Agglomeration"], "source_id": "un_wup2018",
-                        "source_row": i,
-                        "is_projection": int(year) > WUP_LAST_NON_PROJECTED_YEAR})
-    columns = ["city_id", "year", "population", "boundary_type", "unit_name", "source_id",
-               "source_row", "is_projection"]
+            out.append(
+                {
+                    "city_id": city_id,
+                    "year": int(year),
+                    "population": value * 1000.0,
+                    "boundary_type": "agglomeration",
+                    "unit_name": rec["Urban Agglomeration"],
+                    "source_id": "un_wup2018",
+                    "source_row": i,
+                    "is_projection": int(year) > WUP_LAST_NON_PROJECTED_YEAR,
+                }
+            )
+    columns = [
+        "city_id",
+        "year",
+        "population",
+        "boundary_type",
+        "unit_name",
+        "source_id",
+        "source_row",
+        "is_projection",
+    ]
     return pd.DataFrame(out, columns=columns), _rejects_frame(rejects)
 
 
@@ -238,9 +291,9 @@ def read_wup2018(path: Path | str, city_ids: set[str],
 GHSL_FIELDS = {"resident_pop": "population", "area": "area_km2", "built_up_area": "built_up_km2"}
 
 
-def read_ghsl_urban_centres(path: Path | str, city_ids: set[str],
-                            names: Mapping[str, str] | None = None
-                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_ghsl_urban_centres(
+    path: Path | str, city_ids: set[str], names: Mapping[str, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read GHSL UCDB 2015 urban-centre attributes (Boeing extract) for ASCN cities.
 
     Returns ``(rows, rejects)``; ``rows`` columns: city_id, uc_id (int), year (2015),
@@ -256,18 +309,35 @@ def read_ghsl_urban_centres(path: Path | str, city_ids: set[str],
         city_id = _match_city(rec["ascn_city"], rec["ascn_country_iso3"], city_ids, names)
         problems = [] if city_id else [("ascn_city", rec["ascn_city"], "unknown city")]
         values = {f: _number(rec[f]) for f in ["uc_id", *GHSL_FIELDS]}
-        problems += [(f, rec[f], "not a non-negative number")
-                     for f, v in values.items() if v is None or v < 0]
+        problems += [
+            (f, rec[f], "not a non-negative number")
+            for f, v in values.items()
+            if v is None or v < 0
+        ]
         rejects += [_reject(path, i, f, v, r) for f, v, r in problems]
         if problems:
             continue
         row = {"city_id": city_id, "uc_id": int(values["uc_id"]), "year": 2015}
         row |= {new: values[old] for old, new in GHSL_FIELDS.items()}
-        row |= {"boundary_type": "urban_centre", "unit_name": rec["uc_names"],
-                "source_id": "ghsl_ucdb2015", "source_row": i}
+        row |= {
+            "boundary_type": "urban_centre",
+            "unit_name": rec["uc_names"],
+            "source_id": "ghsl_ucdb2015",
+            "source_row": i,
+        }
         out.append(row)
-    columns = ["city_id", "uc_id", "year", "population", "area_km2", "built_up_km2",
-               "boundary_type", "unit_name", "source_id", "source_row"]
+    columns = [
+        "city_id",
+        "uc_id",
+        "year",
+        "population",
+        "area_km2",
+        "built_up_km2",
+        "boundary_type",
+        "unit_name",
+        "source_id",
+        "source_row",
+    ]
     return pd.DataFrame(out, columns=columns), _rejects_frame(rejects)
 
 
@@ -283,8 +353,9 @@ def _read_wb_api(path: Path) -> pd.DataFrame:
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read JSON ({exc})") from exc
     if not (isinstance(payload, list) and len(payload) == 2 and isinstance(payload[1], list)):
-        raise ValueError(f"{path}: not a [meta, records] World Bank API response: "
-                         f"{str(payload)[:200]}")
+        raise ValueError(
+            f"{path}: not a [meta, records] World Bank API response: {str(payload)[:200]}"
+        )
     vintage = payload[0].get("lastupdated", "")
     rows = []
     for i, rec in enumerate(payload[1], start=1):
@@ -311,8 +382,9 @@ def _to_float(series: pd.Series, rows: pd.Series, path: Path, field: str) -> pd.
     bad = values.isna()
     if bad.any():
         row = int(rows[bad].iloc[0])
-        raise ValueError(f"{path}: row {row}, field {field}: {series[bad].iloc[0]!r} "
-                         "is not a number")
+        raise ValueError(
+            f"{path}: row {row}, field {field}: {series[bad].iloc[0]!r} is not a number"
+        )
     return values.astype(float)
 
 
@@ -322,15 +394,23 @@ def _read_wdi_csv(path: Path) -> pd.DataFrame:
     _require(df, ["source_last_updated", "Country Code", "Indicator Code"], path)
     years = [c for c in df.columns if re.fullmatch(r"\d{4}", c)]
     df["_row"] = range(1, len(df) + 1)
-    long = df.melt(id_vars=["Country Code", "Indicator Code", "source_last_updated", "_row"],
-                   value_vars=years, var_name="year", value_name="value")
+    long = df.melt(
+        id_vars=["Country Code", "Indicator Code", "source_last_updated", "_row"],
+        value_vars=years,
+        var_name="year",
+        value_name="value",
+    )
     long = long[long["value"].str.strip() != ""]
-    return pd.DataFrame({
-        "country_iso3": long["Country Code"], "indicator_code": long["Indicator Code"],
-        "year": long["year"].astype(int),
-        "value": _to_float(long["value"], long["_row"], path, "value"),
-        "vintage": long["source_last_updated"], "source_file": path.name,
-    })
+    return pd.DataFrame(
+        {
+            "country_iso3": long["Country Code"],
+            "indicator_code": long["Indicator Code"],
+            "year": long["year"].astype(int),
+            "value": _to_float(long["value"], long["_row"], path, "value"),
+            "vintage": long["source_last_updated"],
+            "source_file": path.name,
+        }
+    )
 
 
 def _read_owid(path: Path, series: pd.DataFrame) -> pd.DataFrame:
@@ -341,16 +421,21 @@ def _read_owid(path: Path, series: pd.DataFrame) -> pd.DataFrame:
     df = df[df["source_value_column"].isin(codes) & (df["value"].str.strip() != "")]
     for i in df.index[~df["Year"].str.fullmatch(r"\d{4}")][:1]:
         raise ValueError(f"{path}: row {i + 1}, field Year: {df.at[i, 'Year']!r} is not a year")
-    return pd.DataFrame({
-        "country_iso3": df["Code"], "indicator_code": df["source_value_column"].map(codes),
-        "year": df["Year"].astype(int),
-        "value": _to_float(df["value"], df.index.to_series() + 1, path, "value"),
-        "vintage": OWID_VINTAGES.get(path.name, path.name), "source_file": path.name,
-    })
+    return pd.DataFrame(
+        {
+            "country_iso3": df["Code"],
+            "indicator_code": df["source_value_column"].map(codes),
+            "year": df["Year"].astype(int),
+            "value": _to_float(df["value"], df.index.to_series() + 1, path, "value"),
+            "vintage": OWID_VINTAGES.get(path.name, path.name),
+            "source_file": path.name,
+        }
+    )
 
 
-def read_national_snapshot(worldbank_dir: Path | str,
-                           catalogue_path: Path | str | None = None) -> pd.DataFrame:
+def read_national_snapshot(
+    worldbank_dir: Path | str, catalogue_path: Path | str | None = None
+) -> pd.DataFrame:
     """Combine the bundled national series into one long frame.
 
     Sources: the World Bank API JSON (vintage = its ``lastupdated``), the WDI 2018-vintage CSV
@@ -361,8 +446,11 @@ def read_national_snapshot(worldbank_dir: Path | str,
     value (float), vintage, source_file.
     """
     wb_dir = Path(worldbank_dir)
-    cat = Path(catalogue_path) if catalogue_path else wb_dir.parents[1] / "catalogue" / \
-        "national_series.csv"
+    cat = (
+        Path(catalogue_path)
+        if catalogue_path
+        else wb_dir.parents[1] / "catalogue" / "national_series.csv"
+    )
     series = _read_csv(cat)
     _require(series, ["indicator_code", "owid_source_file", "owid_value_column"], cat)
     frames = [_read_wb_api(wb_dir / WB_API_FILE), _read_wdi_csv(wb_dir / WDI_CSV_FILE)]
@@ -370,5 +458,4 @@ def read_national_snapshot(worldbank_dir: Path | str,
     for name, group in owid.groupby("owid_source_file"):
         frames.append(_read_owid(wb_dir / name, group))
     out = pd.concat(frames, ignore_index=True)
-    return out[NATIONAL_COLUMNS].sort_values(NATIONAL_COLUMNS[:3], kind="stable",
-                                             ignore_index=True)
+    return out[NATIONAL_COLUMNS].sort_values(NATIONAL_COLUMNS[:3], kind="stable", ignore_index=True)

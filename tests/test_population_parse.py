@@ -45,7 +45,17 @@ def test_registry_has_31_cities_in_10_countries(cities: pd.DataFrame) -> None:
     assert len(cities) == 31
     assert cities["city_id"].is_unique
     assert set(cities["country_iso3"]) == {
-        "BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"}
+        "BRN",
+        "KHM",
+        "IDN",
+        "LAO",
+        "MYS",
+        "MMR",
+        "PHL",
+        "SGP",
+        "THA",
+        "VNM",
+    }
 
 
 def test_registry_values(cities: pd.DataFrame) -> None:
@@ -57,9 +67,11 @@ def test_registry_values(cities: pd.DataFrame) -> None:
     assert by_id.loc["vnm-da-nang", "local_name"] == "Đà Nẵng"
     assert (cities["joined_year"] == 2018).sum() == 26
     assert set(cities.loc[cities["joined_year"] == 2023, "name"]) == {
-        "Chiang Mai", "Khon Kaen", "Rayong"}
-    assert set(cities.loc[cities["joined_year"] == 2024, "name"]) == {
-        "Sumedang", "Sihanoukville"}
+        "Chiang Mai",
+        "Khon Kaen",
+        "Rayong",
+    }
+    assert set(cities.loc[cities["joined_year"] == 2024, "name"]) == {"Sumedang", "Sihanoukville"}
 
 
 def _write_cities(tmp_path: Path, edit) -> Path:
@@ -80,16 +92,19 @@ def test_registry_duplicate_id_raises(tmp_path: Path) -> None:
     def dup(d: pd.DataFrame) -> pd.DataFrame:
         d.loc[1, "city_id"] = d.loc[0, "city_id"]
         return d
+
     with pytest.raises(ValueError, match=r"cities\.csv: row 2, field city_id"):
         read_cities(_write_cities(tmp_path, dup))
 
 
-@pytest.mark.parametrize(("field", "value"), [("lat", "91"), ("lon", "-181"), ("lat", "x"),
-                                              ("country_iso3", "khm")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("lat", "91"), ("lon", "-181"), ("lat", "x"), ("country_iso3", "khm")]
+)
 def test_registry_bad_value_raises(tmp_path: Path, field: str, value: str) -> None:
     def bad(d: pd.DataFrame) -> pd.DataFrame:
         d.loc[2, field] = value
         return d
+
     with pytest.raises(ValueError, match=rf"cities\.csv: row 3, field {field}"):
         read_cities(_write_cities(tmp_path, bad))
 
@@ -110,8 +125,19 @@ def test_census_battambang(city_ids: set[str]) -> None:
     assert btb.loc[155000, "area_km2"] == 115.0
     assert set(rows["source_id"]) == {"census_city"}
     assert list(rows.columns) == [
-        "city_id", "year", "population", "area_km2", "boundary_type", "unit_name",
-        "figure_kind", "source_id", "source_name", "source_url", "notes", "source_row"]
+        "city_id",
+        "year",
+        "population",
+        "area_km2",
+        "boundary_type",
+        "unit_name",
+        "figure_kind",
+        "source_id",
+        "source_name",
+        "source_url",
+        "notes",
+        "source_row",
+    ]
 
 
 def test_census_every_city_has_a_figure_and_a_source(city_ids: set[str]) -> None:
@@ -125,24 +151,47 @@ def test_census_every_city_has_a_figure_and_a_source(city_ids: set[str]) -> None
 
 
 def _write_census(tmp_path: Path, rows: list[dict]) -> Path:
-    base = {"city_id": "khm-battambang", "year": "2019", "population": "119251",
-            "area_km2": "293", "boundary_type": "municipality", "unit_name": "u",
-            "figure_kind": "census", "source_name": "s", "source_url": "http://x", "notes": ""}
+    base = {
+        "city_id": "khm-battambang",
+        "year": "2019",
+        "population": "119251",
+        "area_km2": "293",
+        "boundary_type": "municipality",
+        "unit_name": "u",
+        "figure_kind": "census",
+        "source_name": "s",
+        "source_url": "http://x",
+        "notes": "",
+    }
     path = tmp_path / "census.csv"
     pd.DataFrame([base | r for r in rows]).to_csv(path, index=False)
     return path
 
 
 def test_census_bad_rows_are_rejected(tmp_path: Path, city_ids: set[str]) -> None:
-    path = _write_census(tmp_path, [
-        {}, {"city_id": "khm-atlantis"}, {"population": "-5"}, {"population": "lots"},
-        {"year": "1850"}, {"year": "2999"}, {"boundary_type": "galaxy"},
-    ])
+    path = _write_census(
+        tmp_path,
+        [
+            {},
+            {"city_id": "khm-atlantis"},
+            {"population": "-5"},
+            {"population": "lots"},
+            {"year": "1850"},
+            {"year": "2999"},
+            {"boundary_type": "galaxy"},
+        ],
+    )
     rows, rejects = read_census_figures(path, city_ids)
     assert len(rows) == 1 and rows.loc[0, "source_row"] == 1
     got = set(zip(rejects["row_number"], rejects["field"], strict=True))
-    assert got == {(2, "city_id"), (3, "population"), (4, "population"), (5, "year"),
-                   (6, "year"), (7, "boundary_type")}
+    assert got == {
+        (2, "city_id"),
+        (3, "population"),
+        (4, "population"),
+        (5, "year"),
+        (6, "year"),
+        (7, "boundary_type"),
+    }
     assert (rejects["source_uri"] == str(path)).all()
     assert rejects.loc[rejects["row_number"] == 2, "value"].item() == "khm-atlantis"
 
@@ -186,7 +235,8 @@ def test_wup_unknown_city_is_rejected(tmp_path: Path, city_ids: set[str]) -> Non
     rows, rejects = read_wup2018(path, city_ids)
     assert set(rows["city_id"]) == {"khm-phnom-penh"}
     assert rejects[["row_number", "field", "value"]].values.tolist() == [
-        [2, "ascn_city", "Atlantis"]]
+        [2, "ascn_city", "Atlantis"]
+    ]
 
 
 def test_wup_missing_column_raises(tmp_path: Path, city_ids: set[str]) -> None:
@@ -221,7 +271,9 @@ def test_ghsl_bad_rows(tmp_path: Path, city_ids: set[str]) -> None:
     rows, rejects = read_ghsl_urban_centres(path, city_ids)
     assert rows["city_id"].tolist() == ["khm-battambang"]
     assert rejects[["row_number", "field"]].values.tolist() == [
-        [1, "ascn_city"], [3, "resident_pop"]]
+        [1, "ascn_city"],
+        [3, "resident_pop"],
+    ]
 
 
 # ---------------------------------------------------------------- national series
@@ -234,10 +286,19 @@ def national() -> pd.DataFrame:
 
 def test_national_columns_and_api_value(national: pd.DataFrame) -> None:
     assert list(national.columns) == [
-        "country_iso3", "indicator_code", "year", "value", "vintage", "source_file"]
+        "country_iso3",
+        "indicator_code",
+        "year",
+        "value",
+        "vintage",
+        "source_file",
+    ]
     assert national["value"].notna().all()
-    khm = national[(national["country_iso3"] == "KHM")
-                   & (national["indicator_code"] == "SP.POP.TOTL") & (national["year"] == 2016)]
+    khm = national[
+        (national["country_iso3"] == "KHM")
+        & (national["indicator_code"] == "SP.POP.TOTL")
+        & (national["year"] == 2016)
+    ]
     # API record {"countryiso3code": "KHM", "date": "2016", "value": 15762370}
     api = khm[khm["source_file"] == "api_SP.POP.TOTL_2018-04-24.json"]
     assert api["value"].tolist() == [15762370.0]
@@ -245,15 +306,28 @@ def test_national_columns_and_api_value(national: pd.DataFrame) -> None:
 
 
 def test_national_keeps_every_vintage(national: pd.DataFrame) -> None:
-    internet = national[(national["country_iso3"] == "KHM")
-                        & (national["indicator_code"] == "IT.NET.USER.ZS")
-                        & (national["year"] == 2022)]
+    internet = national[
+        (national["country_iso3"] == "KHM")
+        & (national["indicator_code"] == "IT.NET.USER.ZS")
+        & (national["year"] == 2022)
+    ]
     assert sorted(internet["value"]) == [56.7328, 59.6606]
     assert internet["vintage"].nunique() == 2
     assert set(national["country_iso3"]) == {
-        "BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"}
-    gdp = set(national.loc[national["indicator_code"].str.startswith("NY.GDP.PCAP.PP"),
-                           "indicator_code"])
+        "BRN",
+        "KHM",
+        "IDN",
+        "LAO",
+        "MYS",
+        "MMR",
+        "PHL",
+        "SGP",
+        "THA",
+        "VNM",
+    }
+    gdp = set(
+        national.loc[national["indicator_code"].str.startswith("NY.GDP.PCAP.PP"), "indicator_code"]
+    )
     assert gdp == {"NY.GDP.PCAP.PP.KD@2011PPP", "NY.GDP.PCAP.PP.KD@2021PPP"}
 
 
@@ -261,7 +335,8 @@ def test_national_bad_api_response_raises(tmp_path: Path) -> None:
     for name in ["wdi_asean_countries_2018vintage.csv"]:
         (tmp_path / name).write_bytes((WB_DIR / name).read_bytes())
     (tmp_path / "api_SP.POP.TOTL_2018-04-24.json").write_text(
-        '[{"message": [{"id": "120", "key": "Invalid value"}]}]', encoding="utf-8")
+        '[{"message": [{"id": "120", "key": "Invalid value"}]}]', encoding="utf-8"
+    )
     catalogue = tmp_path / "series.csv"
     catalogue.write_text("indicator_code,owid_source_file,owid_value_column\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"api_SP\.POP\.TOTL_2018-04-24\.json"):
@@ -272,13 +347,18 @@ def test_national_bad_owid_value_names_row(tmp_path: Path) -> None:
     for name in ["wdi_asean_countries_2018vintage.csv", "api_SP.POP.TOTL_2018-04-24.json"]:
         (tmp_path / name).write_bytes((WB_DIR / name).read_bytes())
     owid = tmp_path / "owid_grapher_2025_asean_countries.csv"
-    owid.write_text("source_file,Entity,Code,Year,source_value_column,value\n"
-                    "f.csv,Cambodia,KHM,2020,Urban population (% of total population),24.2\n"
-                    "f.csv,Cambodia,KHM,2021,Urban population (% of total population),abc\n",
-                    encoding="utf-8")
+    owid.write_text(
+        "source_file,Entity,Code,Year,source_value_column,value\n"
+        "f.csv,Cambodia,KHM,2020,Urban population (% of total population),24.2\n"
+        "f.csv,Cambodia,KHM,2021,Urban population (% of total population),abc\n",
+        encoding="utf-8",
+    )
     catalogue = tmp_path / "series.csv"
-    catalogue.write_text("indicator_code,owid_source_file,owid_value_column\n"
-                         "SP.URB.TOTL.IN.ZS,owid_grapher_2025_asean_countries.csv,"
-                         "Urban population (% of total population)\n", encoding="utf-8")
+    catalogue.write_text(
+        "indicator_code,owid_source_file,owid_value_column\n"
+        "SP.URB.TOTL.IN.ZS,owid_grapher_2025_asean_countries.csv,"
+        "Urban population (% of total population)\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match=r"owid_grapher_2025.*row 2, field value"):
         read_national_snapshot(tmp_path, catalogue)

@@ -19,6 +19,10 @@ import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
+# Tables written from pandas frames by assets rather than by a CREATE in the SQL files.
+PYTHON_BUILT_TABLES = frozenset(
+    {"staging.projects", "staging.indicator_catalogue", "staging.business_matches"}
+)
 LINEAGE_COLUMNS = ["_source", "_source_uri", "_retrieved_at", "_content_hash", "_run_id"]
 
 
@@ -40,6 +44,19 @@ def run_sql_file(
     for statement in duckdb.extract_statements(read_sql(name)):
         used = {k: v for k, v in (params or {}).items() if f"${k}" in statement.query}
         con.execute(statement, used) if used else con.execute(statement)
+
+
+def defined_tables() -> set[str]:
+    """Every `schema.table` that the warehouse SQL creates (for catalogue validation)."""
+    pattern = re.compile(
+        r"create\s+(?:or\s+replace\s+)?table\s+(?:if\s+not\s+exists\s+)?"
+        r"([a-z_]+\.[a-z_0-9]+)",
+        re.IGNORECASE,
+    )
+    found: set[str] = set(PYTHON_BUILT_TABLES)
+    for path in SQL_DIR.rglob("*.sql"):
+        found.update(m.lower() for m in pattern.findall(path.read_text(encoding="utf-8")))
+    return found
 
 
 def content_hash(payload: bytes) -> str:

@@ -209,7 +209,7 @@ select
         case when implausible then 'implausible' end,
         case when exceeds_internet_access then 'exceeds_internet_access' end,
         case when level = 'national' then 'national_context' end
-    ], x -> x is not null) as quality_flags,
+    ], lambda x: x is not null) as quality_flags,
     source_id, vintage, provenance
 from stats
 order by indicator_id, city_id;

@@ -1,7 +1,10 @@
 -- All measured quantities of every city in one long table: the only input of the indicators.
 -- One row per (city, measure, year, boundary, source). An indicator in the catalogue names its
 -- numerator measure and denominator measure; a new derived measure is one more SELECT here.
+-- When one source gives two figures for the same unit and year (e.g. two published 2019 census
+-- totals for Phnom Penh), the first by provenance is used; both stay in their staging table.
 create or replace table staging.measures as
+select * from (
 -- Population and land area, every boundary and source (projections excluded).
 select city_id, 'population' as measure_id, year, population as value, 'persons' as unit,
        boundary_type, source_id, provenance, vintage
@@ -66,4 +69,8 @@ select city_id, 'funded_focus_area_share', as_of_year,
        'staging.projects#' || string_agg(distinct project_key, ','), max(vintage)
 from staging.projects
 where is_primary and city_id is not null and status = 'active' and focus_area_id is not null
-group by city_id, as_of_year;
+group by city_id, as_of_year
+)
+qualify row_number() over (
+    partition by city_id, measure_id, year, boundary_type, source_id order by provenance
+) = 1;

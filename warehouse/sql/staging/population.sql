@@ -35,5 +35,5 @@ from raw.worldbank_indicators
 where try_cast(value as double) is not null
 qualify row_number() over (
     partition by country_iso3, indicator_code, try_cast(year as integer)
-    order by vintage desc, source_file
+    order by regexp_extract(vintage, '\d{4}(-\d{2})?(-\d{2})?') desc, source_file
 ) = 1;

@@ -1,0 +1,154 @@
+"""Population: city figures (censuses, UN WUP 2018, GHSL) and national context (World Bank)."""
+
+import dagster as dg
+import pandas as pd
+
+from assets.landing import Payload, land
+from assets.population_parse import (
+    read_census_figures,
+    read_ghsl_urban_centres,
+    read_national_snapshot,
+    read_wup2018,
+)
+from assets.reference import NO_REJECTS
+from assets.sql_assets import sql_asset
+from pipelines.clients.worldbank import WorldBankClient
+from pipelines.resources import SourcesResource, WarehouseResource
+
+ASEAN_ISO3 = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
+RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
+REGISTRY = dg.AssetKey(["staging", "reference"])
+
+
+def registry_ids(con) -> set[str]:
+    return {r[0] for r in con.execute("select city_id from staging.cities").fetchall()}
+
+
+@dg.asset(key=["raw", "census_population"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
+def raw_census_population(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> dg.MaterializeResult:
+    """Official city, province and metro population figures (censuses, statistics offices)."""
+    path = sources.settings.sources_dir / "population" / "census_city_figures.csv"
+    with warehouse.connect() as con:
+        ids = registry_ids(con)
+        meta = land(
+            context,
+            con,
+            table="census_population",
+            payload=Payload("census_city", str(path), path.read_bytes()),
+            parse=lambda: read_census_figures(path, ids),
+        )
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(key=["raw", "wup2018_population"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
+def raw_wup2018_population(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> dg.MaterializeResult:
+    """UN World Urbanization Prospects 2018, File 22: agglomerations of 300,000 or more."""
+    path = sources.settings.sources_dir / "population" / "un_wup2018_f22_ascn_cities.csv"
+    with warehouse.connect() as con:
+        ids = registry_ids(con)
+        meta = land(
+            context,
+            con,
+            table="wup2018_population",
+            payload=Payload("un_wup2018", str(path), path.read_bytes(), "WUP 2018 revision"),
+            parse=lambda: read_wup2018(path, ids),
+        )
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(key=["raw", "ghsl_urban_centres"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
+def raw_ghsl_urban_centres(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> dg.MaterializeResult:
+    """GHSL Urban Centre Database 2015 (R2019A): resident population and area per urban centre."""
+    path = (
+        sources.settings.sources_dir
+        / "ghsl"
+        / "ghsl_ucdb2015_via_boeing_street_network_indicators_ascn.csv"
+    )
+    with warehouse.connect() as con:
+        ids = registry_ids(con)
+        meta = land(
+            context,
+            con,
+            table="ghsl_urban_centres",
+            payload=Payload("ghsl_ucdb2015", str(path), path.read_bytes(), "GHS-UCDB R2019A"),
+            parse=lambda: read_ghsl_urban_centres(path, ids),
+        )
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset(key=["raw", "worldbank_indicators"], group_name="raw", retry_policy=RETRY, kinds={"api"})
+def raw_worldbank_indicators(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> dg.MaterializeResult:
+    """National context for the 10 ASEAN countries from the World Bank Indicators API v2.
+
+    Offline: the bundled snapshots in `data/sources/worldbank/`. Live (`ASCN_MODE=live`): the API
+    at `ASCN_WORLDBANK_API_URL`, one request series per indicator, `lastupdated` as vintage.
+    """
+    settings = sources.settings
+    if settings.live:
+        frame = fetch_worldbank_live(sources)
+        payload = Payload(
+            "worldbank_indicators",
+            settings.worldbank_api_url,
+            frame.to_csv(index=False).encode(),
+            ",".join(sorted(frame["vintage"].dropna().unique())),
+        )
+    else:
+        folder = settings.sources_dir / "worldbank"
+        files = sorted(p for p in folder.iterdir() if p.suffix in {".csv", ".json"})
+        frame = None
+        payload = Payload(
+            "worldbank_indicators",
+            str(folder),
+            b"".join(p.name.encode() + p.read_bytes() for p in files),
+            "bundled snapshots (see data/SOURCES.md)",
+        )
+    with warehouse.connect() as con:
+        meta = land(
+            context,
+            con,
+            table="worldbank_indicators",
+            payload=payload,
+            parse=lambda: (
+                frame if frame is not None else read_national_snapshot(folder),
+                NO_REJECTS,
+            ),
+        )
+    return dg.MaterializeResult(metadata=meta)
+
+
+def fetch_worldbank_live(sources: SourcesResource) -> pd.DataFrame:
+    settings = sources.settings
+    series = pd.read_csv(settings.data_dir / "catalogue" / "national_series.csv", dtype=str)
+    client = WorldBankClient(settings.worldbank_api_url, sources.http("worldbank_indicators"))
+    frames = [
+        client.fetch_indicator(code, ASEAN_ISO3, date="2000:2030").records.assign(
+            source_file=f"{settings.worldbank_api_url}/country/.../indicator/{code}"
+        )
+        for code in sorted(series["indicator_code"].dropna().unique())
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+staging_population = sql_asset(
+    key="staging/population",
+    sql_files=["staging/population.sql"],
+    deps=[
+        "raw/census_population",
+        "raw/wup2018_population",
+        "raw/ghsl_urban_centres",
+        "raw/worldbank_indicators",
+        "staging/reference",
+    ],
+    tables=["staging.population_figures", "staging.country_indicators"],
+    description="Every city population figure side by side (with boundary type and source), "
+    "and the national World Bank series.",
+    group="staging",
+)

@@ -1,0 +1,37 @@
+"""Publishing: the analysts' DuckDB file, its Parquet export and the data dictionary."""
+
+import dagster as dg
+
+from pipelines.resources import WarehouseResource
+from warehouse.dictionary import export_data_dictionary
+from warehouse.publish import publish
+
+MARTS = [dg.AssetKey(["marts", "indicators"]), dg.AssetKey(["marts", "projects"])]
+
+
+@dg.asset(
+    key=["publish", "warehouse"],
+    group_name="publish",
+    deps=MARTS,
+    kinds={"duckdb", "parquet"},
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Atomically replace `warehouse/ascn.duckdb` with the finished build, export Parquet."""
+    settings = warehouse.settings
+    with warehouse.connect() as con:
+        dictionary = export_data_dictionary(con, settings.warehouse_dir)
+    publication = publish(
+        settings.build_db, settings.published_db, settings.parquet_dir, context.run_id
+    )
+    context.log.info(f"published {publication.database} ({len(publication.tables)} marts)")
+    return dg.MaterializeResult(
+        metadata={
+            "database": dg.MetadataValue.path(str(publication.database)),
+            "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
+            "data_dictionary": dg.MetadataValue.path(str(dictionary)),
+            "published_at": dg.MetadataValue.text(publication.published_at.isoformat()),
+            "tables": dg.MetadataValue.json(publication.tables),
+        }
+    )

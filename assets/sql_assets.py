@@ -1,0 +1,49 @@
+"""Staging and mart assets are SQL files run against the build database; this builds them."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+
+from pipelines.resources import WarehouseResource
+from warehouse.db import checked_identifier, run_sql_file
+
+
+def table_counts(con, tables: Sequence[str]) -> dict[str, dg.MetadataValue]:
+    return {
+        f"rows:{t}": dg.MetadataValue.int(
+            con.execute(f"select count(*) from {checked_identifier(t)}").fetchall()[0][0]  # noqa: S608
+        )
+        for t in tables
+    }
+
+
+def sql_asset(
+    *,
+    key: str,
+    sql_files: Sequence[str],
+    deps: Sequence[str],
+    tables: Sequence[str],
+    description: str,
+    group: str,
+    params: Mapping[str, Any] | None = None,
+) -> dg.AssetsDefinition:
+    """An asset that runs `sql_files` (in one connection) and reports the row counts of `tables`."""
+    prefix, name = key.split("/")
+
+    @dg.asset(
+        key=dg.AssetKey([prefix, name]),
+        deps=[dg.AssetKey(d.split("/")) for d in deps],
+        group_name=group,
+        description=description,
+        kinds={"duckdb", "sql"},
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        with warehouse.connect() as con:
+            for sql_file in sql_files:
+                run_sql_file(con, sql_file, params)
+            meta = table_counts(con, tables)
+        context.log.info(", ".join(f"{k}={v.value}" for k, v in meta.items()))
+        return dg.MaterializeResult(metadata=meta)
+
+    return _asset

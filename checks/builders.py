@@ -1,0 +1,62 @@
+"""Two kinds of blocking asset checks: a SQL query that returns offending rows, and a GX suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from checks.expectations import SpecBuilder, summarize, validate_frame
+from pipelines.resources import WarehouseResource
+from warehouse.db import checked_identifier
+
+CHECK_SQL = Path(__file__).resolve().parent / "sql"
+
+
+def _key(asset: str) -> dg.AssetKey:
+    return dg.AssetKey(asset.split("/"))
+
+
+def sql_check(asset: str, name: str, description: str) -> dg.AssetChecksDefinition:
+    """Blocking check: `checks/sql/<name>.sql` returns the offending rows; none means pass."""
+    sql = (CHECK_SQL / f"{name}.sql").read_text(encoding="utf-8")
+
+    @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            bad = con.execute(sql).df()
+        return dg.AssetCheckResult(
+            passed=bad.empty,
+            metadata={
+                "offending_rows": dg.MetadataValue.int(len(bad)),
+                "sample": dg.MetadataValue.md(bad.head(10).to_markdown(index=False))
+                if not bad.empty
+                else dg.MetadataValue.text("none"),
+            },
+        )
+
+    return _check
+
+
+def gx_check(
+    asset: str, name: str, table: str, spec: SpecBuilder, description: str
+) -> dg.AssetChecksDefinition:
+    """Blocking check: a Great Expectations suite run on `table` pulled into pandas."""
+    source = checked_identifier(table)
+
+    @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            frame = con.execute(f"select * from {source}").df()  # noqa: S608
+        success, result = validate_frame(frame, name, spec())
+        failed = summarize(result)
+        return dg.AssetCheckResult(
+            passed=success,
+            metadata={
+                "rows_validated": dg.MetadataValue.int(len(frame)),
+                "expectations": dg.MetadataValue.int(len(result.get("results", []))),
+                "failed_expectations": dg.MetadataValue.json(failed),
+            },
+        )
+
+    return _check

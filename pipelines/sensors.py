@@ -1,0 +1,63 @@
+"""Sensors: city project registers dropped in the inbox, and an optional failure webhook."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import dagster as dg
+import requests
+
+from pipelines.jobs import nightly_job
+from pipelines.settings import Settings
+
+REGISTER_SUFFIXES = {".csv", ".xlsx"}
+
+
+def inbox_state(settings: Settings) -> dict[str, str]:
+    """File name -> content hash of every register file in the inbox."""
+    folder = settings.inbox_dir
+    if not folder.is_dir():
+        return {}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() in REGISTER_SUFFIXES and p.is_file() and not p.name.startswith(".")
+    }
+
+
+@dg.sensor(
+    job=nightly_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Runs the pipeline when a project register in the inbox is added or changed.",
+)
+def project_register_inbox(context: dg.SensorEvaluationContext):
+    state = inbox_state(Settings.from_env())
+    previous = json.loads(context.cursor) if context.cursor else {}
+    changed = sorted(name for name, digest in state.items() if previous.get(name) != digest)
+    context.update_cursor(json.dumps(state))
+    if not changed:
+        return dg.SkipReason("no new or changed register file in the inbox")
+    run_key = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+    return dg.RunRequest(
+        run_key=run_key, tags={"ascn/trigger": "inbox", "ascn/files": ",".join(changed)[:200]}
+    )
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Posts failed runs to ASCN_FAILURE_WEBHOOK_URL when it is set (off by default).",
+)
+def failure_webhook(context: dg.RunFailureSensorContext) -> None:
+    url = os.environ.get("ASCN_FAILURE_WEBHOOK_URL")
+    if not url:
+        return
+    message = {
+        "text": f"ASCN pipeline run {context.dagster_run.run_id} failed: "
+        f"{context.failure_event.message}",
+        "run_id": context.dagster_run.run_id,
+        "job": context.dagster_run.job_name,
+    }
+    requests.post(url, json=message, timeout=10).raise_for_status()
