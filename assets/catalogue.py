@@ -10,7 +10,7 @@ COLUMNS = [
     "indicator_id", "name", "definition", "numerator_measure", "numerator_boundary",
     "denominator", "scale", "unit", "direction", "focus_area_id", "level", "iso37120_2018",
     "iso37122", "u4ssc", "sdg11", "reference_year", "max_year_gap", "plausible_min",
-    "plausible_max", "source_tables", "min_data", "notes",
+    "plausible_max", "typical_min", "typical_max", "source_tables", "min_data", "notes",
 ]  # fmt: skip
 UNITS = {
     "persons", "persons per km2", "percent", "percent per year", "per 100,000 population",
@@ -58,11 +58,14 @@ def load_catalogue(
         for field in ("scale", "reference_year", "max_year_gap", "plausible_min", "plausible_max"):
             if pd.isna(pd.to_numeric(row[field], errors="coerce")):
                 bad(i, field, f"not a number: {row[field]!r}")
+        for field in ("typical_min", "typical_max"):  # optional
+            if row[field] and pd.isna(pd.to_numeric(row[field], errors="coerce")):
+                bad(i, field, f"not a number: {row[field]!r}")
     if problems:
         raise ValueError("invalid indicator catalogue:\n" + "\n".join(problems))
     out = frame[COLUMNS].replace({"": None})
-    for field in ("scale", "plausible_min", "plausible_max"):
-        out[field] = out[field].astype(float)
+    for field in ("scale", "plausible_min", "plausible_max", "typical_min", "typical_max"):
+        out[field] = pd.to_numeric(out[field]).astype(float)
     for field in ("reference_year", "max_year_gap"):
         out[field] = out[field].astype(int)
     return out

@@ -8,7 +8,9 @@
 -- 2. Boundary: the numerator's boundary is chosen by boundary precedence (or fixed by the
 --    catalogue). The denominator uses the figure with the same boundary when one exists; else the
 --    best-precedence figure, and the value is flagged boundary_mismatch.
--- 3. Plausibility: values outside the catalogue's plausible range are flagged, kept, not scored.
+-- 3. Plausibility: values outside the catalogue's plausible range are flagged, kept, not scored;
+--    values outside its typical range (e.g. U4SSC: electricity access below 90 %) are flagged
+--    and still scored.
 
 create or replace temp table indicator_needs as
 select indicator_id, 'numerator' as role, numerator_measure as measure_id,
@@ -151,6 +153,8 @@ with flagged as (
     select v.*, k.direction, k.focus_area_id, k.level, c.name as indicator_name,
         v.value is not null and (v.value < k.plausible_min or v.value > k.plausible_max)
             as implausible,
+        v.value < coalesce(k.typical_min, v.value) or v.value > coalesce(k.typical_max, v.value)
+            as outside_typical_range,
         pg.size_class, pg.country_iso3
     from indicator_raw_values v
     join staging.indicator_catalogue k using (indicator_id)
@@ -201,12 +205,13 @@ select
     ) || '/' || peer_n end as peer_rank,
     size_class as peer_group, country_iso3,
     boundary_type, denominator_boundary, denominator_year, boundary_mismatch,
-    implausible, exceeds_internet_access,
+    implausible, outside_typical_range, exceeds_internet_access,
     list_filter([
         case when estimated then 'estimated' end,
         case when year_gap > 0 then 'year_gap_' || year_gap end,
         case when boundary_mismatch then 'boundary_mismatch' end,
         case when implausible then 'implausible' end,
+        case when outside_typical_range then 'outside_typical_range' end,
         case when exceeds_internet_access then 'exceeds_internet_access' end,
         case when level = 'national' then 'national_context' end
     ], lambda x: x is not null) as quality_flags,
