@@ -7,6 +7,7 @@ from warehouse.dictionary import export_data_dictionary
 from warehouse.publish import publish
 
 MARTS = [dg.AssetKey(["marts", "indicators"]), dg.AssetKey(["marts", "projects"])]
+from warehouse.report import render_report
 
 
 @dg.asset(
@@ -34,4 +35,8 @@ def published_warehouse(
             "published_at": dg.MetadataValue.text(publication.published_at.isoformat()),
             "tables": dg.MetadataValue.json(publication.tables),
         }
+    report = render_report(settings.published_db, settings.reports_dir)
+    context.log.info(f"report written to {report}")
     )
+            "report": dg.MetadataValue.url("file://" + str(report)),
+            "report_path": dg.MetadataValue.path(str(report)),
