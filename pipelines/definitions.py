@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dagster as dg
 
+import assets.indicators
 import assets.infrastructure
+import assets.population
 import assets.projects
+import assets.publish
+import assets.reference
 import checks.indicators
 import checks.infrastructure
 import checks.population
 import checks.projects
-import dagster as dg
-
-import assets.indicators
-import assets.population
-import assets.publish
-import assets.reference
 from pipelines.jobs import nightly_job
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.schedules import nightly_schedule
@@ -33,20 +31,11 @@ CHECK_MODULES = [checks.population, checks.infrastructure, checks.projects, chec
 
 all_assets = dg.load_assets_from_modules(ASSET_MODULES)
 
-# A missed night shows in the UI: the published warehouse must be newer than 26 hours.
-freshness_checks = dg.build_last_update_freshness_checks(
-    assets=[dg.AssetKey(["publish", "warehouse"])], lower_bound_delta=timedelta(hours=26)
-)
-
 defs = dg.Definitions(
     assets=all_assets,
-    asset_checks=[*dg.load_asset_checks_from_modules(CHECK_MODULES), *freshness_checks],
+    asset_checks=dg.load_asset_checks_from_modules(CHECK_MODULES),
     jobs=[nightly_job],
     schedules=[nightly_schedule],
-    sensors=[
-        project_register_inbox,
-        failure_webhook,
-        dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks),
-    ],
+    sensors=[project_register_inbox, failure_webhook],
     resources={"warehouse": WarehouseResource(), "sources": SourcesResource()},
 )

@@ -19,17 +19,27 @@ def main() -> int:
     settings = Settings.from_env()
     print(f"ASCN nightly job, mode={settings.mode}, warehouse={settings.warehouse_dir}")
     with dg.DagsterInstance.get() as instance:
-        result = defs.get_job_def("nightly").execute_in_process(
+        result = defs.resolve_job_def("nightly").execute_in_process(
             instance=instance, raise_on_error=False
         )
     if not result.success:
         failed = [e for e in result.all_events if e.is_failure]
         for event in failed:
-            print(f"FAILED {event.step_key}: {event.message}", file=sys.stderr)
+            print(
+                f"FAILED {event.step_key or 'run'}: {event.message}{_cause(event)}", file=sys.stderr
+            )
         print(f"Run {result.run_id} failed; the published warehouse was left unchanged.")
         return 1
     print_summary(settings)
     return 0
+
+
+def _cause(event: dg.DagsterEvent) -> str:
+    """The innermost error of a failure event (e.g. "another run is writing ..."), if any."""
+    error = getattr(event.event_specific_data, "error", None)
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return f" ({error.message.strip()})" if error is not None else ""
 
 
 def print_summary(settings: Settings) -> None:
