@@ -58,7 +58,7 @@ FLAG_LABEL = {
 }
 
 # Strip-chart geometry (SVG user units).
-CHART_WIDTH = 900
+CHART_WIDTH = 980
 LABEL_RIGHT = 300  # indicator names end here
 STRIP_LEFT, STRIP_RIGHT = 320, 690
 VALUE_LEFT = 705  # the city's own value is written here
@@ -378,7 +378,7 @@ def _chart(
             hi = max(v["value"] for _, v in points)
             span = hi - lo
             row.min_label = format_number(lo)
-            row.max_label = format_number(hi)
+            row.max_label = format_number(hi) if span > 0 else ""
             order = {"other": 0, "peer": 1, "city": 2}  # the city is drawn last, on top
             dots = []
             for c, v in points:
