@@ -132,7 +132,10 @@ def fetch_worldbank_live(sources: SourcesResource) -> pd.DataFrame:
         client.fetch_indicator(code, ASEAN_ISO3, date="2000:2030").records.assign(
             source_file=f"{settings.worldbank_api_url}/country/.../indicator/{code}"
         )
-        for code in sorted(series["indicator_code"].dropna().unique())
+        # A code with an '@' suffix (NY.GDP.PCAP.PP.KD@2011PPP) names one PPP edition in the
+        # bundled snapshots; the API cannot be asked for it (and its plain code is whatever
+        # edition is current), so the live path fetches only the plain codes.
+        for code in sorted(c for c in series["indicator_code"].dropna().unique() if "@" not in c)
     ]
     return pd.concat(frames, ignore_index=True)
 
