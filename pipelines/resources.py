@@ -7,6 +7,7 @@ field set explicitly (tests, run config) wins. Nothing is read at import time.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,31 @@ from warehouse.db import run_sql_file
 
 class WarehouseBusyError(RuntimeError):
     """Another run holds the warehouse build lock."""
+
+
+def recover_unreadable_build(build: Path, log: logging.Logger | dg.DagsterLogManager) -> bool:
+    """Delete a build file DuckDB cannot open (run killed mid-write, bad disk); True if deleted.
+
+    Everything in the build file is re-derived from the sources, so the run starts from an empty
+    file. Probed with a plain `duckdb.connect`, not `DuckDBResource`, which retries an IOException
+    for about 100 s. A file held open by another program is left alone (the normal connect waits).
+    """
+    if not build.exists():
+        return False
+    try:
+        duckdb.connect(str(build)).close()
+        return False
+    except duckdb.Error as exc:
+        message = str(exc)
+        if "Could not set lock" in message or "Conflicting lock" in message:
+            return False
+    log.warning(
+        f"build file {build} is unreadable ({message}); deleting it and rebuilding every layer "
+        "from the sources"
+    )
+    for path in (build, build.with_name(build.name + ".wal")):
+        path.unlink(missing_ok=True)
+    return True
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -54,6 +80,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 f"another run is writing {build}; wait for it to finish (runs never overlap)"
             ) from exc
         self._lock_fd = fd
+        recover_unreadable_build(build, context.log)
         with self.connect() as con:
             run_sql_file(con, "schema.sql")
 

@@ -43,7 +43,7 @@ def publish(build_db: Path, published_db: Path, parquet_dir: Path, run_id: str) 
         con.execute(
             f"attach '{_quoted(tmp)}' as pub (storage_version '{STORAGE_VERSION}')"  # noqa: S608
         )
-        con.execute(f"copy from database {build_name} to pub")
+        con.execute(f"copy from database {build_name} to pub")  # noqa: S608
         con.execute(
             """
             create or replace table pub.meta.publication as
@@ -96,6 +96,7 @@ def export_parquet(published_db: Path, parquet_dir: Path) -> None:
             con.execute(
                 f"copy marts.{_ident(name)} to '{_quoted(target)}' (format parquet)"  # noqa: S608
             )
+            os.chmod(target, READ_ONLY)
     finally:
         con.close()
     old = parquet_dir.with_name(parquet_dir.name + ".old")
