@@ -134,6 +134,7 @@ def wb_page(code: str, page: int) -> list:
         "per_page": per_page,
         "total": len(records),
         "sourceid": "2",
+        "sourcename": "World Development Indicators",
         "lastupdated": WB_LASTUPDATED,
     }
     return [meta, rows]
@@ -596,6 +597,7 @@ def test_live_run_publishes_values_served_by_the_apis(live):
             "Overpass remark: runtime error: Query timed out",
         ),
     ],
+    ids=["worldbank_http_500", "overpass_runtime_remark"],
 )
 def test_live_source_failure_fails_the_run_and_keeps_the_published_file(
     live, fail, source, url_env, detail
