@@ -35,9 +35,9 @@ def main() -> int:
 
 
 def _cause(event: dg.DagsterEvent) -> str:
-    """The innermost error of a failure event (e.g. "another run is writing ..."), if any."""
+    """The first non-Dagster error of a failure event (e.g. "another run is writing ..")."""
     error = getattr(event.event_specific_data, "error", None)
-    while error is not None and error.cause is not None:
+    while error is not None and error.cls_name.startswith("Dagster") and error.cause is not None:
         error = error.cause
     return f" ({error.message.strip()})" if error is not None else ""
 

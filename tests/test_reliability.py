@@ -791,3 +791,30 @@ def test_failure_webhook_does_nothing_without_url(httpserver, monkeypatch) -> No
     with instance:
         assert failure_webhook(context) is None
     assert httpserver.log == []
+
+
+# --------------------------------------------------------------------------- 7. fault matrix
+
+
+def test_fault_matrix_cites_only_existing_tests() -> None:
+    """Every row of docs/FAULTS.md names at least one test, and every test it names exists."""
+    defined = {
+        (path.name, m)
+        for path in (REPO / "tests").glob("test_*.py")
+        for m in re.findall(r"^def (test_\w+)", path.read_text(), re.M)
+    }
+    rows, cited = 0, set()
+    current = "test_reliability.py"
+    for line in (REPO / "docs" / "FAULTS.md").read_text().splitlines():
+        if line.startswith("## "):  # section (c) cites tests/test_reliability.py by bare name
+            current = "test_reliability.py"
+        if not line.startswith("| ") or line.startswith(("| Fault", "|---")):
+            continue
+        rows += 1
+        names = re.findall(r"`(?:(test_\w+\.py))?(?:::)?(test_\w+)`", line)
+        assert names or "same test" in line, f"row names no test: {line[:80]}"
+        for file, name in names:
+            current = file or current
+            cited.add((current, name))
+    missing = cited - defined
+    assert rows > 30 and not missing, missing
