@@ -28,7 +28,7 @@ where not p.is_projection and p.population > 0 and q.population > 0
 union all
 -- Infrastructure metrics (OSM live/extract, or bundled GHSL/OSM-derived figures).
 select city_id, metric_id, year, value, unit, boundary_type, source_id, provenance,
-       coalesce(osm_timestamp, 'not stated')
+       coalesce(nullif(osm_timestamp, 'unknown'), reference_period, 'not stated')
 from staging.infrastructure_metrics
 union all
 -- National context: each city carries its country's series (boundary 'country').

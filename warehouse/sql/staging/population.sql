@@ -6,7 +6,9 @@ select
     city_id, try_cast(year as integer) as year, try_cast(population as double) as population,
     try_cast(area_km2 as double) as area_km2, boundary_type, unit_name,
     figure_kind = 'projection' as is_projection, 'census_city' as source_id,
-    'raw.census_population#' || source_row as provenance, _retrieved_at::varchar as vintage,
+    'raw.census_population#' || source_row as provenance,
+    'as published: ' || coalesce(nullif(figure_kind, ''), 'figure') || ' '
+        || coalesce(year::varchar, 'year not stated') as vintage,
     source_url as source_ref
 from raw.census_population
 union all by name
