@@ -128,14 +128,16 @@ def fetch_worldbank_live(sources: SourcesResource) -> pd.DataFrame:
     settings = sources.settings
     series = pd.read_csv(settings.data_dir / "catalogue" / "national_series.csv", dtype=str)
     client = WorldBankClient(settings.worldbank_api_url, sources.http("worldbank_indicators"))
+    # `api_code` is what the API serves; `indicator_code` is how we store it. The API's current
+    # NY.GDP.PCAP.PP.KD is the 2021-PPP edition (WDI moved to ICP 2021 in 2024); the 2011-PPP
+    # edition exists only in the bundled snapshot, so it has no api_code.
+    pairs = series.dropna(subset=["api_code"]).drop_duplicates("indicator_code")
     frames = [
-        client.fetch_indicator(code, ASEAN_ISO3, date="2000:2030").records.assign(
-            source_file=f"{settings.worldbank_api_url}/country/.../indicator/{code}"
+        client.fetch_indicator(api_code, ASEAN_ISO3, date="2000:2030").records.assign(
+            indicator_code=code,
+            source_file=f"{settings.worldbank_api_url}/country/.../indicator/{api_code}",
         )
-        # A code with an '@' suffix (NY.GDP.PCAP.PP.KD@2011PPP) names one PPP edition in the
-        # bundled snapshots; the API cannot be asked for it (and its plain code is whatever
-        # edition is current), so the live path fetches only the plain codes.
-        for code in sorted(c for c in series["indicator_code"].dropna().unique() if "@" not in c)
+        for code, api_code in sorted(zip(pairs["indicator_code"], pairs["api_code"], strict=True))
     ]
     return pd.concat(frames, ignore_index=True)
 

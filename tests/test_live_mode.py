@@ -20,6 +20,7 @@ never copied from the program's output.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import math
@@ -85,11 +86,16 @@ ISO2 = {iso3: iso2 for iso3, iso2, _ in ASEAN}
 # ---------------------------------------------------------------------------------------------
 # World Bank Indicators API v2
 # ---------------------------------------------------------------------------------------------
+def live_series() -> list[tuple[str, str]]:
+    """(stored indicator_code, api_code) of every series the live path asks the API for."""
+    with open(DATA / "catalogue" / "national_series.csv", encoding="utf-8") as f:
+        pairs = {(r["indicator_code"], r["api_code"]) for r in csv.DictReader(f) if r["api_code"]}
+    return sorted(pairs)
+
+
 def live_series_codes() -> list[str]:
-    """Series the live path asks the API for: catalogue codes without an '@' edition suffix."""
-    lines = (DATA / "catalogue" / "national_series.csv").read_text(encoding="utf-8").splitlines()
-    codes = {line.split(",", 1)[0] for line in lines[1:] if line.strip()}
-    return sorted(c for c in codes if "@" not in c)
+    """API codes the live path requests (an edition-suffixed code maps to its plain API code)."""
+    return sorted({api for _, api in live_series()})
 
 
 def wb_value(code: str, iso3: str, year: int) -> float | None:
@@ -370,7 +376,7 @@ def trimmed_data_dir(dest: Path) -> Path:
 
 def nightly_job():
     """The nightly job of the code location (a module-level function for `reconstructable`)."""
-    return defs.get_job_def("nightly")
+    return defs.resolve_job_def("nightly")
 
 
 def run_nightly(mp: pytest.MonkeyPatch, env: dict[str, str]) -> dg.ExecuteJobResult:
@@ -491,7 +497,9 @@ def test_live_run_publishes_values_served_by_the_apis(live):
     )
     assert rows == [(WB_LASTUPDATED, "worldbank_indicators", wb_url)]
     served = sorted(
-        (code, r["countryiso3code"], int(r["date"])) for code in codes for r in wb_records(code)
+        (stored, r["countryiso3code"], int(r["date"]))
+        for stored, api in live_series()
+        for r in wb_records(api)
     )
     landed = sorted(
         query(db, "select indicator_code, country_iso3, year from raw.worldbank_indicators")

@@ -48,5 +48,12 @@ left join staging.projects p
 group by all
 order by c.city_id, f.focus_area_id;
 
+-- Typed explicitly: with an empty company register the staging frame has no column types.
 create or replace table marts.business_matches as
-select * from staging.business_matches order by project_key, rank;
+select project_key::varchar as project_key, source_id::varchar as source_id,
+       source_project_id::varchar as source_project_id, city_id::varchar as city_id,
+       company_id::varchar as company_id, company_name::varchar as company_name,
+       country_iso3::varchar as country_iso3, score::double as score,
+       rank::integer as rank, reason::varchar as reason
+from staging.business_matches
+order by project_key, rank;
