@@ -15,7 +15,7 @@ from assets.infrastructure_parse import (
     read_bundled_street_network,
     read_sdg_11_2_1,
 )
-from assets.landing import Payload, land
+from assets.landing import Payload, land, permanent_errors_fail_fast
 from assets.population import REGISTRY, RETRY
 from assets.sql_assets import sql_asset
 from pipelines.clients.overpass import Boundary, OverpassClient
@@ -78,11 +78,13 @@ def raw_osm_metrics(
             s.data_dir / "reference" / "city_boundaries.csv", registry(con)
         )
         if s.osm_pbf:
-            frame = measure_with_extract(s.osm_pbf, boundaries, catalogue, progress=progress)
+            with permanent_errors_fail_fast():
+                frame = measure_with_extract(s.osm_pbf, boundaries, catalogue, progress=progress)
             source, uri = "osm_extract", str(s.osm_pbf)
         elif s.live:
             client = OverpassClient(s.overpass_url, sources.http("osm_overpass"))
-            frame = measure_with_overpass(client, boundaries, catalogue, progress=progress)
+            with permanent_errors_fail_fast():
+                frame = measure_with_overpass(client, boundaries, catalogue, progress=progress)
             source, uri = "osm_overpass", s.overpass_url
         else:
             frame, source, uri = pd.DataFrame(columns=METRIC_COLUMNS), "osm", OFFLINE_NOTE

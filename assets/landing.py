@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,10 +11,28 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from pipelines.clients.http import SourceError
 from warehouse.db import Lineage, checked_identifier, content_hash, quarantine, write_raw
 
 # Parse step: returns (rows, rejects); rejects may be empty.
 Parser = Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
+
+
+@contextmanager
+def permanent_errors_fail_fast() -> Iterator[None]:
+    """Let the asset retry policy retry outages, not errors a retry cannot fix.
+
+    The HTTP client already retried transient failures; a 4xx answer (other than 429), a
+    malformed response or a bad file will fail the same way again in 30 seconds.
+    """
+    try:
+        yield
+    except SourceError as exc:
+        if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+        raise
+    except ValueError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
 
 
 @dataclass(frozen=True)

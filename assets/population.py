@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from assets.landing import Payload, land
+from assets.landing import Payload, land, permanent_errors_fail_fast
 from assets.population_parse import (
     read_census_figures,
     read_ghsl_urban_centres,
@@ -93,7 +93,8 @@ def raw_worldbank_indicators(
     """
     settings = sources.settings
     if settings.live:
-        frame = fetch_worldbank_live(sources)
+        with permanent_errors_fail_fast():
+            frame = fetch_worldbank_live(sources)
         payload = Payload(
             "worldbank_indicators",
             settings.worldbank_api_url,

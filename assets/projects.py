@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets.landing import Payload, land
+from assets.landing import Payload, land, permanent_errors_fail_fast
 from assets.population import ASEAN_ISO3, REGISTRY, RETRY
 from assets.projects_parse import (
     add_usd,
@@ -69,7 +69,8 @@ def raw_worldbank_projects(
         client = WorldBankProjectsClient(
             s.worldbank_projects_api_url, sources.http("worldbank_projects")
         )
-        result = client.fetch_projects(ASEAN_ISO2)
+        with permanent_errors_fail_fast():
+            result = client.fetch_projects(ASEAN_ISO2)
         frame, uri = result.frame, s.worldbank_projects_api_url
         data = json.dumps(result.records, sort_keys=True).encode()
     else:
@@ -96,7 +97,9 @@ def raw_iati_activities(
     s = sources.settings
     if s.live:
         client = IatiClient(s.iati_api_url, sources.http("iati"), s.iati_api_key)
-        frame, uri = client.fetch_activities(ASEAN_ISO2), f"{s.iati_api_url}/activity/select"
+        with permanent_errors_fail_fast():
+            frame = client.fetch_activities(ASEAN_ISO2)
+        uri = f"{s.iati_api_url}/activity/select"
     else:
         frame, uri = pd.DataFrame(columns=["iati_identifier"]), "offline: no IATI snapshot"
     stored = to_storable(frame)
