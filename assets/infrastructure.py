@@ -15,7 +15,7 @@ from assets.infrastructure_parse import (
     read_bundled_street_network,
     read_sdg_11_2_1,
 )
-from assets.landing import Payload, land, permanent_errors_fail_fast
+from assets.landing import Payload, land, land_files, permanent_errors_fail_fast
 from assets.population import REGISTRY, RETRY
 from assets.sql_assets import sql_asset
 from pipelines.clients.overpass import Boundary, OverpassClient
@@ -103,25 +103,6 @@ def raw_osm_metrics(
     return dg.MaterializeResult(metadata=meta)
 
 
-def _bytes(path) -> bytes:
-    return path.read_bytes()
-
-
-def _land_bundled(context, warehouse, table: str, paths: list, parse) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        cities = registry(con)
-        meta = land(
-            context,
-            con,
-            table=table,
-            payload=Payload(
-                table, ";".join(map(str, paths)), b"".join(p.read_bytes() for p in paths)
-            ),
-            parse=lambda: parse(cities),
-        )
-    return dg.MaterializeResult(metadata=meta)
-
-
 @dg.asset(key=["raw", "ghsl_street_network"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
 def raw_ghsl_street_network(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
@@ -130,9 +111,10 @@ def raw_ghsl_street_network(
     folder = sources.settings.sources_dir / "ghsl"
     data = folder / "ghsl_ucdb2015_via_boeing_street_network_indicators_ascn.csv"
     meta = folder / "ghsl_ucdb2015_via_boeing_street_network_indicators_metadata.csv"
-    return _land_bundled(
-        context, warehouse, "ghsl_street_network", [data, meta],
-        lambda cities: read_bundled_street_network(data, cities, meta),
+    return land_files(
+        context, warehouse, table="ghsl_street_network", source="ghsl_street_network",
+        paths=[data, meta],
+        parse=lambda con: read_bundled_street_network(data, registry(con), meta),
     )  # fmt: skip
 
 
@@ -144,9 +126,9 @@ def raw_health_facilities(
     folder = sources.settings.sources_dir / "infrastructure"
     mimu = folder / "mmr_mimu_public_hospitals_2020_ascn_cities.csv"
     brn = folder / "brn_moh_public_hospitals_health_centres.csv"
-    return _land_bundled(
-        context, warehouse, "health_facilities", [mimu, brn],
-        lambda cities: read_bundled_facilities(mimu, brn, cities),
+    return land_files(
+        context, warehouse, table="health_facilities", source="health_facilities",
+        paths=[mimu, brn], parse=lambda con: read_bundled_facilities(mimu, brn, registry(con)),
     )  # fmt: skip
 
 
@@ -160,9 +142,10 @@ def raw_sdg_11_2_1(
         / "infrastructure"
         / "sdg_11_2_1_public_transport_access_asean_cities.csv"
     )
-    return _land_bundled(
-        context, warehouse, "sdg_11_2_1", [path], lambda cities: read_sdg_11_2_1(path, cities)
-    )
+    return land_files(
+        context, warehouse, table="sdg_11_2_1", source="sdg_11_2_1", paths=[path],
+        parse=lambda con: read_sdg_11_2_1(path, registry(con)),
+    )  # fmt: skip
 
 
 staging_infrastructure = sql_asset(

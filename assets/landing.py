@@ -6,16 +6,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
 from pipelines.clients.http import SourceError
+from pipelines.resources import WarehouseResource
 from warehouse.db import Lineage, checked_identifier, content_hash, quarantine, write_raw
 
 # Parse step: returns (rows, rejects); rejects may be empty.
 Parser = Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
+NO_REJECTS = pd.DataFrame(columns=["source_uri", "row_number", "field", "value", "reason"])
 
 
 @contextmanager
@@ -108,6 +111,24 @@ def land(
         "preview": dg.MetadataValue.md(_preview(frame)),
         "unchanged": False,
     }
+
+
+def land_files(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    *,
+    table: str,
+    source: str,
+    paths: list[Path],
+    parse: Callable[[duckdb.DuckDBPyConnection], tuple[pd.DataFrame, pd.DataFrame]],
+    vintage: str | None = None,
+) -> dg.MaterializeResult:
+    """Land bundled files as `raw.<table>`; `parse` may read the registry from the connection."""
+    data = b"".join(p.name.encode() + p.read_bytes() for p in paths)
+    payload = Payload(source, ";".join(map(str, paths)), data, vintage)
+    with warehouse.connect() as con:
+        meta = land(context, con, table=table, payload=payload, parse=lambda: parse(con))
+    return dg.MaterializeResult(metadata=meta)
 
 
 def _preview(frame: pd.DataFrame, rows: int = 5) -> str:

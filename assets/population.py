@@ -3,14 +3,13 @@
 import dagster as dg
 import pandas as pd
 
-from assets.landing import Payload, land, permanent_errors_fail_fast
+from assets.landing import NO_REJECTS, Payload, land, land_files, permanent_errors_fail_fast
 from assets.population_parse import (
     read_census_figures,
     read_ghsl_urban_centres,
     read_national_snapshot,
     read_wup2018,
 )
-from assets.reference import NO_REJECTS
 from assets.sql_assets import sql_asset
 from pipelines.clients.worldbank import WorldBankClient
 from pipelines.resources import SourcesResource, WarehouseResource
@@ -30,16 +29,10 @@ def raw_census_population(
 ) -> dg.MaterializeResult:
     """Official city, province and metro population figures (censuses, statistics offices)."""
     path = sources.settings.sources_dir / "population" / "census_city_figures.csv"
-    with warehouse.connect() as con:
-        ids = registry_ids(con)
-        meta = land(
-            context,
-            con,
-            table="census_population",
-            payload=Payload("census_city", str(path), path.read_bytes()),
-            parse=lambda: read_census_figures(path, ids),
-        )
-    return dg.MaterializeResult(metadata=meta)
+    return land_files(
+        context, warehouse, table="census_population", source="census_city", paths=[path],
+        parse=lambda con: read_census_figures(path, registry_ids(con)),
+    )  # fmt: skip
 
 
 @dg.asset(key=["raw", "wup2018_population"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
@@ -48,16 +41,10 @@ def raw_wup2018_population(
 ) -> dg.MaterializeResult:
     """UN World Urbanization Prospects 2018, File 22: agglomerations of 300,000 or more."""
     path = sources.settings.sources_dir / "population" / "un_wup2018_f22_ascn_cities.csv"
-    with warehouse.connect() as con:
-        ids = registry_ids(con)
-        meta = land(
-            context,
-            con,
-            table="wup2018_population",
-            payload=Payload("un_wup2018", str(path), path.read_bytes(), "WUP 2018 revision"),
-            parse=lambda: read_wup2018(path, ids),
-        )
-    return dg.MaterializeResult(metadata=meta)
+    return land_files(
+        context, warehouse, table="wup2018_population", source="un_wup2018", paths=[path],
+        parse=lambda con: read_wup2018(path, registry_ids(con)), vintage="WUP 2018 revision",
+    )  # fmt: skip
 
 
 @dg.asset(key=["raw", "ghsl_urban_centres"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
@@ -65,21 +52,13 @@ def raw_ghsl_urban_centres(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
     """GHSL Urban Centre Database 2015 (R2019A): resident population and area per urban centre."""
-    path = (
-        sources.settings.sources_dir
-        / "ghsl"
-        / "ghsl_ucdb2015_via_boeing_street_network_indicators_ascn.csv"
-    )
-    with warehouse.connect() as con:
-        ids = registry_ids(con)
-        meta = land(
-            context,
-            con,
-            table="ghsl_urban_centres",
-            payload=Payload("ghsl_ucdb2015", str(path), path.read_bytes(), "GHS-UCDB R2019A"),
-            parse=lambda: read_ghsl_urban_centres(path, ids),
-        )
-    return dg.MaterializeResult(metadata=meta)
+    folder = sources.settings.sources_dir / "ghsl"
+    path = folder / "ghsl_ucdb2015_via_boeing_street_network_indicators_ascn.csv"
+    return land_files(
+        context, warehouse, table="ghsl_urban_centres", source="ghsl_ucdb2015", paths=[path],
+        parse=lambda con: read_ghsl_urban_centres(path, registry_ids(con)),
+        vintage="GHS-UCDB R2019A",
+    )  # fmt: skip
 
 
 @dg.asset(key=["raw", "worldbank_indicators"], group_name="raw", retry_policy=RETRY, kinds={"api"})

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets.landing import Payload, land, permanent_errors_fail_fast
+from assets.landing import NO_REJECTS, Payload, land, permanent_errors_fail_fast
 from assets.population import ASEAN_ISO3, REGISTRY, RETRY
 from assets.projects_parse import (
     add_usd,
@@ -20,7 +20,6 @@ from assets.projects_parse import (
     read_company_register,
     read_project_register,
 )
-from assets.reference import NO_REJECTS
 from assets.sql_assets import table_counts
 from pipelines.clients.iati import IatiClient
 from pipelines.clients.worldbank_projects import WorldBankProjectsClient, parse_projects_payload

@@ -3,12 +3,10 @@
 import dagster as dg
 import pandas as pd
 
-from assets.landing import Payload, land
+from assets.landing import NO_REJECTS, land_files
 from assets.population_parse import read_cities
 from assets.sql_assets import sql_asset
 from pipelines.resources import SourcesResource, WarehouseResource
-
-NO_REJECTS = pd.DataFrame(columns=["source_uri", "row_number", "field", "value", "reason"])
 
 
 def _csv(path) -> pd.DataFrame:
@@ -21,15 +19,10 @@ def raw_cities(
 ) -> dg.MaterializeResult:
     """The 31 ASCN pilot cities (`data/reference/cities.csv`): adding a city is adding a row."""
     path = sources.settings.data_dir / "reference" / "cities.csv"
-    with warehouse.connect() as con:
-        meta = land(
-            context,
-            con,
-            table="cities",
-            payload=Payload("city_registry", str(path), path.read_bytes()),
-            parse=lambda: (read_cities(path), NO_REJECTS),
-        )
-    return dg.MaterializeResult(metadata=meta)
+    return land_files(
+        context, warehouse, table="cities", source="city_registry", paths=[path],
+        parse=lambda con: (read_cities(path), NO_REJECTS),
+    )  # fmt: skip
 
 
 @dg.asset(key=["raw", "focus_areas"], group_name="raw", kinds={"duckdb", "csv"})
@@ -38,15 +31,10 @@ def raw_focus_areas(
 ) -> dg.MaterializeResult:
     """The six ASCN focus areas (`data/reference/focus_areas.csv`)."""
     path = sources.settings.data_dir / "reference" / "focus_areas.csv"
-    with warehouse.connect() as con:
-        meta = land(
-            context,
-            con,
-            table="focus_areas",
-            payload=Payload("focus_areas", str(path), path.read_bytes()),
-            parse=lambda: (_csv(path), NO_REJECTS),
-        )
-    return dg.MaterializeResult(metadata=meta)
+    return land_files(
+        context, warehouse, table="focus_areas", source="focus_areas", paths=[path],
+        parse=lambda con: (_csv(path), NO_REJECTS),
+    )  # fmt: skip
 
 
 @dg.asset(key=["raw", "boundary_types"], group_name="raw", kinds={"duckdb", "csv"})
@@ -55,15 +43,10 @@ def raw_boundary_types(
 ) -> dg.MaterializeResult:
     """Boundary types and the precedence that picks a city's headline population."""
     path = sources.settings.data_dir / "reference" / "boundary_types.csv"
-    with warehouse.connect() as con:
-        meta = land(
-            context,
-            con,
-            table="boundary_types",
-            payload=Payload("boundary_types", str(path), path.read_bytes()),
-            parse=lambda: (_csv(path), NO_REJECTS),
-        )
-    return dg.MaterializeResult(metadata=meta)
+    return land_files(
+        context, warehouse, table="boundary_types", source="boundary_types", paths=[path],
+        parse=lambda con: (_csv(path), NO_REJECTS),
+    )  # fmt: skip
 
 
 staging_reference = sql_asset(
