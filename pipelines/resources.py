@@ -93,9 +93,12 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Read-write connection to the build file (never the published file)."""
-        build = self.settings.build_db
-        build.parent.mkdir(parents=True, exist_ok=True)
-        with DuckDBResource(database=str(build)).get_connection() as con:
+        settings = self.settings
+        settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+        resource = DuckDBResource(
+            database=str(settings.build_db), connection_config=settings.duckdb_config
+        )
+        with resource.get_connection() as con:
             yield con
 
 

@@ -31,6 +31,8 @@ class Settings:
     osm_pbf: Path | None = None
     http_timeout_s: float = 60.0
     http_max_retries: int = 5
+    # DuckDB's own budget for the build; beyond it DuckDB spills to warehouse/build/spill.
+    duckdb_memory_limit: str = "1GB"
 
     @property
     def live(self) -> bool:
@@ -43,6 +45,14 @@ class Settings:
     @property
     def build_db(self) -> Path:
         return self.warehouse_dir / "build" / "ascn_build.duckdb"
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """Connection settings of the build database (bounded memory, spill folder)."""
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "temp_directory": str(self.build_db.parent / "spill"),
+        }
 
     @property
     def parquet_dir(self) -> Path:
@@ -79,4 +89,5 @@ class Settings:
             osm_pbf=Path(pbf).expanduser().resolve() if pbf else None,
             http_timeout_s=float(os.environ.get("ASCN_HTTP_TIMEOUT_S", d.http_timeout_s)),
             http_max_retries=int(os.environ.get("ASCN_HTTP_MAX_RETRIES", d.http_max_retries)),
+            duckdb_memory_limit=os.environ.get("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
         )

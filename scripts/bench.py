@@ -77,7 +77,11 @@ def child(argv: list[str]) -> None:
             from warehouse.publish import publish
             from warehouse.report import render_report
         t1 = time.perf_counter()
-        con = duckdb.connect(str(build))
+        from pipelines.settings import Settings
+
+        # The same memory budget and spill folder as the pipeline's build connection.
+        config = Settings.from_env().duckdb_config | {"temp_directory": str(build.parent / "spill")}
+        con = duckdb.connect(str(build), config=config)
         try:
             for name in sql_files:
                 run_sql_file(con, name, {"min_coverage": min_coverage})
@@ -173,7 +177,8 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
     con = duckdb.connect(str(path))
     try:
         run_sql_file(con, "schema.sql")
-        con.execute(f"attach '{template}' as template (read_only)")
+        quoted = str(template).replace("'", "''")  # a path cannot be a bound parameter here
+        con.execute(f"attach '{quoted}' as template (read_only)")  # noqa: S608
         for (name,) in con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'template' and schema_name = 'marts'"

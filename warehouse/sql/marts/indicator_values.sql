@@ -23,8 +23,9 @@ where denominator is not null;
 
 create or replace temp table indicator_resolved as
 with obs as (
+    -- Only the measures the catalogue needs, within each indicator's year window.
     select n.indicator_id, n.role, n.reference_year as ref, m.city_id, m.boundary_type,
-           m.source_id, m.year, m.value, m.provenance, m.vintage, m.unit
+           m.source_id, m.year, m.value, m.provenance, m.vintage
     from indicator_needs n
     join staging.measures m
       on m.measure_id = n.measure_id
@@ -33,24 +34,28 @@ with obs as (
      and m.value is not null
 ),
 sides as (
+    -- Nearest year at or before, and at or after, the reference year. Only keys and years
+    -- are aggregated (small hash tables); values and provenance are joined back below.
     select indicator_id, role, ref, city_id, boundary_type, source_id,
            max(year) filter (where year <= ref) as b_year,
-           arg_max(value, year) filter (where year <= ref) as b_value,
-           arg_max(provenance, year) filter (where year <= ref) as b_prov,
-           min(year) filter (where year >= ref) as a_year,
-           arg_min(value, year) filter (where year >= ref) as a_value,
-           arg_min(provenance, year) filter (where year >= ref) as a_prov,
-           max(vintage) as vintage
+           min(year) filter (where year >= ref) as a_year
     from obs
     group by all
 ),
 candidates as (
-    select *,
-        case when b_year = ref then 'observed'
-             when b_year is not null and a_year is not null then 'interpolated'
-             when b_year is not null then 'carried_forward'
+    select s.*, b.value as b_value, b.provenance as b_prov, a.value as a_value,
+           a.provenance as a_prov, coalesce(b.vintage, a.vintage) as vintage,
+        case when s.b_year = s.ref then 'observed'
+             when s.b_year is not null and s.a_year is not null then 'interpolated'
+             when s.b_year is not null then 'carried_forward'
              else 'carried_back' end as method
-    from sides
+    from sides s
+    left join obs b
+      on b.indicator_id = s.indicator_id and b.role = s.role and b.city_id = s.city_id
+     and b.boundary_type = s.boundary_type and b.source_id = s.source_id and b.year = s.b_year
+    left join obs a
+      on a.indicator_id = s.indicator_id and a.role = s.role and a.city_id = s.city_id
+     and a.boundary_type = s.boundary_type and a.source_id = s.source_id and a.year = s.a_year
 )
 select c.indicator_id, c.role, c.city_id, c.boundary_type, c.source_id, c.method, c.vintage,
     case c.method
