@@ -32,7 +32,7 @@ class Settings:
     http_timeout_s: float = 60.0
     http_max_retries: int = 5
     # DuckDB's own budget for the build; beyond it DuckDB spills to warehouse/build/spill.
-    duckdb_memory_limit: str = "1GB"
+    duckdb_memory_limit: str = "1500MB"
 
     @property
     def live(self) -> bool:
@@ -52,6 +52,8 @@ class Settings:
         return {
             "memory_limit": self.duckdb_memory_limit,
             "temp_directory": str(self.build_db.parent / "spill"),
+            # Lets large sorts and aggregates stream and spill; every mart has an ORDER BY.
+            "preserve_insertion_order": "false",
         }
 
     @property
