@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from assets.projects_parse import ISO2_TO_ISO3
 from pipelines.clients.overpass import (
     BOUNDARY_KINDS,
     GEOMETRIES,
@@ -897,7 +898,7 @@ def read_sdg_11_2_1(path: str | Path, cities_df: pd.DataFrame) -> tuple[pd.DataF
     for _, rec in recs:
         city_rows[rec["ascn_city"]] = city_rows.get(rec["ascn_city"], 0) + 1
     for i, rec in recs:
-        iso3 = _ISO2_TO_3.get(rec["country_iso2"].strip())
+        iso3 = ISO2_TO_ISO3.get(rec["country_iso2"].strip())
         city = city_id_for(rec["ascn_city"].strip(), iso3 or "", cities_df) if iso3 else None
         if city is None:
             rejects.append(_reject(path, i, "ascn_city", rec["ascn_city"], "not in city registry"))
@@ -933,17 +934,3 @@ def read_sdg_11_2_1(path: str | Path, cities_df: pd.DataFrame) -> tuple[pd.DataF
             }
         )
     return _frame(rows), pd.DataFrame(rejects, columns=REJECT_COLUMNS)
-
-
-_ISO2_TO_3 = {
-    "BN": "BRN",
-    "KH": "KHM",
-    "ID": "IDN",
-    "LA": "LAO",
-    "MY": "MYS",
-    "MM": "MMR",
-    "PH": "PHL",
-    "SG": "SGP",
-    "TH": "THA",
-    "VN": "VNM",
-}
