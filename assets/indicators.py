@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.catalogue import load_catalogue
 from assets.sql_assets import sql_asset, table_counts
+from assets.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from warehouse.db import defined_tables, run_sql_file
 
@@ -23,20 +24,22 @@ def staging_indicator_catalogue(
     """The indicator catalogue (`data/catalogue/indicators.csv`), validated."""
     path = sources.settings.data_dir / "catalogue" / "indicators.csv"
     with warehouse.connect() as con:
-        focus = _column(con, "select focus_area_id from staging.focus_areas")
-        bounds = _column(con, "select boundary_type from staging.boundary_types")
-        catalogue = load_catalogue(path, focus, defined_tables(), bounds)  # noqa: F841
-        con.execute(
-            "create or replace table staging.indicator_catalogue as select * from catalogue"
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "indicators": dg.MetadataValue.int(len(catalogue)),
-            "by_focus_area": dg.MetadataValue.json(
-                catalogue["focus_area_id"].value_counts().to_dict()
-            ),
-        }
-    )
+
+        def build() -> dict[str, dg.MetadataValue]:
+            focus = _column(con, "select focus_area_id from staging.focus_areas")
+            bounds = _column(con, "select boundary_type from staging.boundary_types")
+            catalogue = load_catalogue(path, focus, defined_tables(), bounds)  # noqa: F841
+            con.execute(
+                "create or replace table staging.indicator_catalogue as select * from catalogue"
+            )
+            return {
+                "indicators": dg.MetadataValue.int(len(catalogue)),
+                "by_focus_area": dg.MetadataValue.json(
+                    catalogue["focus_area_id"].value_counts().to_dict()
+                ),
+            }
+
+        return build_if_changed(context, con, input_version(context, con, files=[path]), build)
 
 
 def _column(con, sql: str) -> set[str]:
@@ -64,27 +67,33 @@ def marts_indicators(
 ) -> dg.MaterializeResult:
     """indicator_values, city_peer_groups, focus_area_scores, coverage, city_profile, catalogue."""
     with warehouse.connect() as con:
-        run_sql_file(con, "marts/indicator_values.sql")
-        run_sql_file(con, "marts/focus_area_scores.sql", {"min_coverage": MIN_FOCUS_AREA_COVERAGE})
-        run_sql_file(con, "marts/city_profile.sql")
-        meta = table_counts(
-            con,
-            [
-                "marts.indicator_values",
-                "marts.city_peer_groups",
-                "marts.focus_area_scores",
-                "marts.coverage",
-                "marts.city_profile",
-                "marts.indicator_catalogue",
-            ],
+        return build_if_changed(
+            context, con, input_version(context, con), lambda: _build_indicators(con)
         )
-        filled, cells = con.execute(
-            "select count(*) filter (where filled), count(*) from marts.coverage"
-        ).fetchall()[0]
-        battambang = con.execute(
-            "select indicator_id, round(value, 2) as value, unit, rank, peer_rank, quality_flags "
-            "from marts.indicator_values where city_id = 'khm-battambang' order by indicator_id"
-        ).df()
+
+
+def _build_indicators(con) -> dict[str, dg.MetadataValue]:
+    run_sql_file(con, "marts/indicator_values.sql")
+    run_sql_file(con, "marts/focus_area_scores.sql", {"min_coverage": MIN_FOCUS_AREA_COVERAGE})
+    run_sql_file(con, "marts/city_profile.sql")
+    meta = table_counts(
+        con,
+        [
+            "marts.indicator_values",
+            "marts.city_peer_groups",
+            "marts.focus_area_scores",
+            "marts.coverage",
+            "marts.city_profile",
+            "marts.indicator_catalogue",
+        ],
+    )
+    filled, cells = con.execute(
+        "select count(*) filter (where filled), count(*) from marts.coverage"
+    ).fetchall()[0]
+    battambang = con.execute(
+        "select indicator_id, round(value, 2) as value, unit, rank, peer_rank, quality_flags "
+        "from marts.indicator_values where city_id = 'khm-battambang' order by indicator_id"
+    ).df()
     meta["coverage_filled_cells"] = dg.MetadataValue.text(f"{filled} of {cells}")
     meta["battambang"] = dg.MetadataValue.md(battambang.to_markdown(index=False))
-    return dg.MaterializeResult(metadata=meta)
+    return meta

@@ -15,7 +15,7 @@ from assets.infrastructure_parse import (
     read_bundled_street_network,
     read_sdg_11_2_1,
 )
-from assets.landing import Payload, land, land_files, permanent_errors_fail_fast
+from assets.landing import Payload, file_bytes, land, land_files, permanent_errors_fail_fast
 from assets.population import REGISTRY, RETRY
 from assets.sql_assets import sql_asset
 from pipelines.clients.overpass import Boundary, OverpassClient
@@ -68,15 +68,14 @@ def raw_osm_metrics(
     """
     s = sources.settings
     catalogue_path = s.data_dir / "catalogue" / "osm_metrics.csv"
+    boundaries_path = s.data_dir / "reference" / "city_boundaries.csv"
     catalogue = load_metric_catalogue(catalogue_path)
 
     def progress(done: int, total: int, message: str) -> None:
         context.log.info(f"[{done}/{total}] {message}")
 
     with warehouse.connect() as con:
-        boundaries, rejects = load_city_boundaries(
-            s.data_dir / "reference" / "city_boundaries.csv", registry(con)
-        )
+        boundaries, rejects = load_city_boundaries(boundaries_path, registry(con))
         if s.osm_pbf:
             with permanent_errors_fail_fast():
                 frame = measure_with_extract(s.osm_pbf, boundaries, catalogue, progress=progress)
@@ -93,14 +92,18 @@ def raw_osm_metrics(
             frame = pd.concat(
                 [frame, pd.DataFrame(measured_area_rows(boundaries, vintage, source))]
             )
-        meta = land(
+        return land(
             context,
             con,
             table="osm_metrics",
-            payload=Payload(source, uri, frame.to_csv(index=False).encode()),
+            # The boundaries and the metric catalogue decide what was measured (and rejected).
+            payload=Payload(
+                source,
+                uri,
+                frame.to_csv(index=False).encode() + file_bytes([boundaries_path, catalogue_path]),
+            ),
             parse=lambda: (frame.reindex(columns=METRIC_COLUMNS), rejects),
         )
-    return dg.MaterializeResult(metadata=meta)
 
 
 @dg.asset(key=["raw", "ghsl_street_network"], group_name="raw", deps=[REGISTRY], kinds={"csv"})

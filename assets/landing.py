@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,9 +12,10 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from assets.versions import build_if_changed, input_version
 from pipelines.clients.http import SourceError
 from pipelines.resources import WarehouseResource
-from warehouse.db import Lineage, checked_identifier, content_hash, quarantine, write_raw
+from warehouse.db import Lineage, content_hash, quarantine, write_raw
 
 # Parse step: returns (rows, rejects); rejects may be empty.
 Parser = Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
@@ -48,21 +49,6 @@ class Payload:
     vintage: str | None = None
 
 
-def previous_hash(con: duckdb.DuckDBPyConnection, source: str, table: str) -> str | None:
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = $t",
-        {"t": table},
-    ).fetchall()[0][0]
-    if not exists:
-        return None
-    rows = con.execute(
-        "select content_hash from meta.source_loads where source = $s "
-        "order by loaded_at desc limit 1",
-        {"s": source},
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
 def land(
     context: dg.AssetExecutionContext,
     con: duckdb.DuckDBPyConnection,
@@ -70,47 +56,50 @@ def land(
     table: str,
     payload: Payload,
     parse: Parser,
-) -> dict[str, dg.MetadataValue]:
-    """Parse and write `raw.<table>` unless the payload is byte-identical to the last load."""
+    metadata: Mapping[str, dg.MetadataValue] | None = None,
+) -> dg.MaterializeResult:
+    """Parse and write `raw.<table>` unless the payload, the code and the upstream assets are
+    unchanged since the last load (then nothing is parsed or written, see `assets/versions.py`)."""
     digest = content_hash(payload.data)
-    meta: dict[str, dg.MetadataValue] = {
+    base = {
         "source": dg.MetadataValue.text(payload.source),
         "source_uri": dg.MetadataValue.text(payload.uri),
         "content_hash": dg.MetadataValue.text(digest),
         "vintage": dg.MetadataValue.text(payload.vintage or "not stated"),
+        **(metadata or {}),
     }
-    if previous_hash(con, payload.source, table) == digest:
-        context.log.info(f"{payload.source}: unchanged since the last load, not re-processed")
-        rows = con.execute(
-            f"select count(*) from {checked_identifier('raw.' + table)}"  # noqa: S608
-        ).fetchall()[0][0]
-        return meta | {"row_count": dg.MetadataValue.int(rows), "unchanged": True}
 
-    frame, rejects = parse()
-    lineage = Lineage(payload.source, payload.uri, digest, context.run_id, datetime.now(UTC))
-    write_raw(con, table, frame, lineage)
-    n_rejects = quarantine(con, rejects, source=payload.source, run_id=context.run_id)
-    con.execute(
-        "insert into meta.source_loads values ($s, $u, $h, $v, $n, $r, now())",
-        {
-            "s": payload.source,
-            "u": payload.uri,
-            "h": digest,
-            "v": payload.vintage,
-            "n": len(frame),
-            "r": context.run_id,
-        },
-    )
-    if n_rejects:
-        context.log.warning(
-            f"{payload.source}: {n_rejects} row(s) quarantined, see quarantine.rejected_rows"
+    def build() -> dict[str, dg.MetadataValue]:
+        frame, rejects = parse()
+        lineage = Lineage(
+            payload.source, payload.uri, digest, context.run.run_id, datetime.now(UTC)
         )
-    return meta | {
-        "row_count": dg.MetadataValue.int(len(frame)),
-        "quarantined_rows": dg.MetadataValue.int(n_rejects),
-        "preview": dg.MetadataValue.md(_preview(frame)),
-        "unchanged": False,
-    }
+        write_raw(con, table, frame, lineage)
+        n_rejects = quarantine(con, rejects, source=payload.source, run_id=context.run.run_id)
+        con.execute(
+            "insert into meta.source_loads values ($s, $u, $h, $v, $n, $r, now())",
+            {
+                "s": payload.source,
+                "u": payload.uri,
+                "h": digest,
+                "v": payload.vintage,
+                "n": len(frame),
+                "r": context.run.run_id,
+            },
+        )
+        if n_rejects:
+            context.log.warning(
+                f"{payload.source}: {n_rejects} row(s) quarantined, see quarantine.rejected_rows"
+            )
+        return {
+            "row_count": dg.MetadataValue.int(len(frame)),
+            "quarantined_rows": dg.MetadataValue.int(n_rejects),
+            "preview": dg.MetadataValue.md(_preview(frame)),
+        }
+
+    # Upstream versions count too: a raw asset that reads the registry re-parses when it changes.
+    version = input_version(context, con, extra=[digest])
+    return build_if_changed(context, con, version, build, metadata=base)
 
 
 def land_files(
@@ -124,11 +113,14 @@ def land_files(
     vintage: str | None = None,
 ) -> dg.MaterializeResult:
     """Land bundled files as `raw.<table>`; `parse` may read the registry from the connection."""
-    data = b"".join(p.name.encode() + p.read_bytes() for p in paths)
-    payload = Payload(source, ";".join(map(str, paths)), data, vintage)
+    payload = Payload(source, ";".join(map(str, paths)), file_bytes(paths), vintage)
     with warehouse.connect() as con:
-        meta = land(context, con, table=table, payload=payload, parse=lambda: parse(con))
-    return dg.MaterializeResult(metadata=meta)
+        return land(context, con, table=table, payload=payload, parse=lambda: parse(con))
+
+
+def file_bytes(paths: list[Path]) -> bytes:
+    """Names and contents of `paths`, for a content hash that also sees renamed files."""
+    return b"".join(p.name.encode() + p.read_bytes() for p in paths)
 
 
 def _preview(frame: pd.DataFrame, rows: int = 5) -> str:

@@ -3,7 +3,14 @@
 import dagster as dg
 import pandas as pd
 
-from assets.landing import NO_REJECTS, Payload, land, land_files, permanent_errors_fail_fast
+from assets.landing import (
+    NO_REJECTS,
+    Payload,
+    file_bytes,
+    land,
+    land_files,
+    permanent_errors_fail_fast,
+)
 from assets.population_parse import (
     read_census_figures,
     read_ghsl_urban_centres,
@@ -87,11 +94,11 @@ def raw_worldbank_indicators(
         payload = Payload(
             "worldbank_indicators",
             str(folder),
-            b"".join(p.name.encode() + p.read_bytes() for p in files),
+            file_bytes(files),
             "bundled snapshots (see data/SOURCES.md)",
         )
     with warehouse.connect() as con:
-        meta = land(
+        return land(
             context,
             con,
             table="worldbank_indicators",
@@ -101,7 +108,6 @@ def raw_worldbank_indicators(
                 NO_REJECTS,
             ),
         )
-    return dg.MaterializeResult(metadata=meta)
 
 
 def fetch_worldbank_live(sources: SourcesResource) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets.landing import NO_REJECTS, Payload, land, permanent_errors_fail_fast
+from assets.landing import NO_REJECTS, Payload, file_bytes, land, permanent_errors_fail_fast
 from assets.population import ASEAN_ISO3, REGISTRY, RETRY
 from assets.projects_parse import (
     add_usd,
@@ -21,6 +21,7 @@ from assets.projects_parse import (
     read_project_register,
 )
 from assets.sql_assets import table_counts
+from assets.versions import build_if_changed, input_version
 from pipelines.clients.iati import IatiClient
 from pipelines.clients.worldbank_projects import WorldBankProjectsClient, parse_projects_payload
 from pipelines.resources import SourcesResource, WarehouseResource
@@ -77,14 +78,13 @@ def raw_worldbank_projects(
         data, uri = path.read_bytes(), str(path)
         frame = parse_projects_payload(json.loads(data), uri)
     with warehouse.connect() as con:
-        meta = land(
+        return land(
             context,
             con,
             table="worldbank_projects",
             payload=Payload("worldbank_projects", uri, data),
             parse=lambda: (to_storable(frame), NO_REJECTS),
         )
-    return dg.MaterializeResult(metadata=meta)
 
 
 @dg.asset(key=["raw", "iati_activities"], group_name="raw", retry_policy=RETRY, kinds={"api"})
@@ -103,14 +103,13 @@ def raw_iati_activities(
         frame, uri = pd.DataFrame(columns=["iati_identifier"]), "offline: no IATI snapshot"
     stored = to_storable(frame)
     with warehouse.connect() as con:
-        meta = land(
+        return land(
             context,
             con,
             table="iati_activities",
             payload=Payload("iati", uri, stored.to_csv(index=False).encode()),
             parse=lambda: (stored, NO_REJECTS),
         )
-    return dg.MaterializeResult(metadata=meta)
 
 
 def register_files(s) -> list[Path]:
@@ -152,19 +151,14 @@ def raw_project_register(
                 rejects, ignore_index=True
             )
 
-        meta = land(
+        return land(
             context,
             con,
             table="project_register",
-            payload=Payload(
-                "project_register",
-                ";".join(str(p) for p in files),
-                b"".join(p.name.encode() + p.read_bytes() for p in files),
-            ),
+            payload=Payload("project_register", ";".join(str(p) for p in files), file_bytes(files)),
             parse=parse,
+            metadata={"files": dg.MetadataValue.json([p.name for p in files])},
         )
-    meta["files"] = dg.MetadataValue.json([p.name for p in files])
-    return dg.MaterializeResult(metadata=meta)
 
 
 LIST_COLUMNS = [
@@ -192,36 +186,52 @@ def staging_projects(
     year recorded), and `project_key`/`is_primary` linking one project reported by several
     sources so it is counted once."""
     s = sources.settings
-    sector_map = load_sector_map(s.data_dir / "catalogue" / "sector_focus_map.csv")
-    rates = pd.read_csv(s.data_dir / "reference" / "fx_rates_usd.csv")
-    as_of = datetime.now(UTC).year
+    sector_map_path = s.data_dir / "catalogue" / "sector_focus_map.csv"
+    rates_path = s.data_dir / "reference" / "fx_rates_usd.csv"
+    as_of = datetime.now(UTC).year  # status and registers hold as of this year
     with warehouse.connect() as con:
-        cities = con.execute("select * from staging.cities").df()
-        wb = from_storable(con.execute("select * from raw.worldbank_projects").df(), LIST_COLUMNS)
-        iati = from_storable(con.execute("select * from raw.iati_activities").df(), LIST_COLUMNS)
-        reg = from_storable(con.execute("select * from raw.project_register").df(), LIST_COLUMNS)
-        parts = [conform_worldbank(wb, cities, sector_map).assign(as_of_year=_wb_year(wb, as_of))]
-        if not iati.empty:
-            parts.append(conform_iati(iati, cities, sector_map).assign(as_of_year=as_of))
-        if not reg.empty:
-            parts.append(
-                reg.drop(columns=[c for c in reg if c.startswith("_")]).assign(as_of_year=as_of)
-            )
-        conformed = link_duplicates(add_usd(pd.concat(parts, ignore_index=True), rates))
-        conformed["vintage"] = (
-            conformed["source_id"]
-            .map({"worldbank_projects": "World Bank Projects API record"})
-            .fillna(str(as_of))
+        version = input_version(
+            context, con, files=[sector_map_path, rates_path], extra=[str(as_of)]
         )
-        conformed["provenance"] = (
-            "raw." + conformed["source_id"].map(_RAW_TABLE) + "#"
-            + conformed["source_project_id"].astype(str)
-        )  # fmt: skip
-        projects = to_storable(conformed)  # noqa: F841 - scanned by DuckDB
-        con.execute("create or replace table staging.projects as select * from projects")
-        meta = table_counts(con, ["staging.projects"])
-        meta["by_source"] = dg.MetadataValue.json(conformed["source_id"].value_counts().to_dict())
-    return dg.MaterializeResult(metadata=meta)
+        return build_if_changed(
+            context,
+            con,
+            version,
+            lambda: _conform_projects(
+                con, load_sector_map(sector_map_path), pd.read_csv(rates_path), as_of
+            ),
+        )
+
+
+def _conform_projects(
+    con, sector_map: pd.DataFrame, rates: pd.DataFrame, as_of: int
+) -> dict[str, dg.MetadataValue]:
+    cities = con.execute("select * from staging.cities").df()
+    wb = from_storable(con.execute("select * from raw.worldbank_projects").df(), LIST_COLUMNS)
+    iati = from_storable(con.execute("select * from raw.iati_activities").df(), LIST_COLUMNS)
+    reg = from_storable(con.execute("select * from raw.project_register").df(), LIST_COLUMNS)
+    parts = [conform_worldbank(wb, cities, sector_map).assign(as_of_year=_wb_year(wb, as_of))]
+    if not iati.empty:
+        parts.append(conform_iati(iati, cities, sector_map).assign(as_of_year=as_of))
+    if not reg.empty:
+        parts.append(
+            reg.drop(columns=[c for c in reg if c.startswith("_")]).assign(as_of_year=as_of)
+        )
+    conformed = link_duplicates(add_usd(pd.concat(parts, ignore_index=True), rates))
+    conformed["vintage"] = (
+        conformed["source_id"]
+        .map({"worldbank_projects": "World Bank Projects API record"})
+        .fillna(str(as_of))
+    )
+    conformed["provenance"] = (
+        "raw." + conformed["source_id"].map(_RAW_TABLE) + "#"
+        + conformed["source_project_id"].astype(str)
+    )  # fmt: skip
+    projects = to_storable(conformed)  # noqa: F841 - scanned by DuckDB
+    con.execute("create or replace table staging.projects as select * from projects")
+    meta = table_counts(con, ["staging.projects"])
+    meta["by_source"] = dg.MetadataValue.json(conformed["source_id"].value_counts().to_dict())
+    return meta
 
 
 _RAW_TABLE = {
@@ -249,32 +259,43 @@ def marts_projects(
     """project_portfolio, donor_coordination, focus_area_funding_gaps, business_matches."""
     folder = sources.settings.data_dir / "companies"
     company_files = sorted(folder.glob("*.csv")) + sorted(folder.glob("*.xlsx"))
+    with warehouse.connect() as con:
+        return build_if_changed(
+            context,
+            con,
+            input_version(context, con, files=company_files),
+            lambda: _build_project_marts(con, company_files, context.run.run_id),
+        )
+
+
+def _build_project_marts(
+    con, company_files: list[Path], run_id: str
+) -> dict[str, dg.MetadataValue]:
     frames, rejects = [], []
     for path in company_files:
         good, bad = read_company_register(path)
         frames.append(good)
         rejects.append(bad)
     companies = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    with warehouse.connect() as con:
-        quarantine(
-            con,
-            pd.concat(rejects, ignore_index=True) if rejects else NO_REJECTS,
-            source="company_register",
-            run_id=context.run_id,
-        )
-        projects = from_storable(con.execute("select * from staging.projects").df(), LIST_COLUMNS)
-        matches = match_companies(companies, projects)  # noqa: F841 - scanned by DuckDB
-        con.execute("create or replace table staging.business_matches as select * from matches")
-        run_sql_file(con, "marts/projects.sql")
-        meta = table_counts(
-            con,
-            [
-                "marts.projects",
-                "marts.project_portfolio",
-                "marts.donor_coordination",
-                "marts.focus_area_funding_gaps",
-                "marts.business_matches",
-            ],
-        )
+    quarantine(
+        con,
+        pd.concat(rejects, ignore_index=True) if rejects else NO_REJECTS,
+        source="company_register",
+        run_id=run_id,
+    )
+    projects = from_storable(con.execute("select * from staging.projects").df(), LIST_COLUMNS)
+    matches = match_companies(companies, projects)  # noqa: F841 - scanned by DuckDB
+    con.execute("create or replace table staging.business_matches as select * from matches")
+    run_sql_file(con, "marts/projects.sql")
+    meta = table_counts(
+        con,
+        [
+            "marts.projects",
+            "marts.project_portfolio",
+            "marts.donor_coordination",
+            "marts.focus_area_funding_gaps",
+            "marts.business_matches",
+        ],
+    )
     meta["company_files"] = dg.MetadataValue.int(len(company_files))
-    return dg.MaterializeResult(metadata=meta)
+    return meta

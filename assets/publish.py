@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from assets.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.dictionary import export_data_dictionary
 from warehouse.publish import publish
@@ -29,22 +30,34 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     """Atomically replace `warehouse/ascn.duckdb` with the finished build, export Parquet."""
     settings = warehouse.settings
+    report_index = settings.reports_dir / "index.html"
     with warehouse.connect() as con:
-        dictionary = export_data_dictionary(con, settings.warehouse_dir)
-    publication = publish(
-        settings.build_db, settings.published_db, settings.parquet_dir, context.run_id
-    )
-    context.log.info(f"published {publication.database} ({len(publication.tables)} marts)")
-    report = render_report(settings.published_db, settings.reports_dir)
-    context.log.info(f"report written to {report}")
-    return dg.MaterializeResult(
-        metadata={
-            "database": dg.MetadataValue.path(str(publication.database)),
-            "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
-            "data_dictionary": dg.MetadataValue.path(str(dictionary)),
-            "published_at": dg.MetadataValue.text(publication.published_at.isoformat()),
-            "tables": dg.MetadataValue.json(publication.tables),
-            "report": dg.MetadataValue.url("file://" + str(report)),
-            "report_path": dg.MetadataValue.path(str(report)),
-        }
-    )
+
+        def build() -> dict[str, dg.MetadataValue]:
+            dictionary = export_data_dictionary(con, settings.warehouse_dir)
+            publication = publish(
+                con, settings.published_db, settings.parquet_dir, context.run.run_id
+            )
+            context.log.info(f"published {publication.database} ({len(publication.tables)} marts)")
+            report = render_report(settings.published_db, settings.reports_dir)
+            context.log.info(f"report written to {report}")
+            return {
+                "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
+                "data_dictionary": dg.MetadataValue.path(str(dictionary)),
+                "published_at": dg.MetadataValue.text(publication.published_at.isoformat()),
+                "tables": dg.MetadataValue.json(publication.tables),
+            }
+
+        # Unchanged marts: the published file, its Parquet and the report stay as they are.
+        return build_if_changed(
+            context,
+            con,
+            input_version(context, con),
+            build,
+            metadata={
+                "database": dg.MetadataValue.path(str(settings.published_db)),
+                "report": dg.MetadataValue.url("file://" + str(report_index)),
+                "report_path": dg.MetadataValue.path(str(report_index)),
+            },
+            outputs=[settings.published_db, settings.parquet_dir, report_index],
+        )

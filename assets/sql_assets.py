@@ -5,6 +5,7 @@ from typing import Any
 
 import dagster as dg
 
+from assets.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.db import checked_identifier, run_sql_file
 
@@ -28,7 +29,8 @@ def sql_asset(
     group: str,
     params: Mapping[str, Any] | None = None,
 ) -> dg.AssetsDefinition:
-    """An asset that runs `sql_files` (in one connection) and reports the row counts of `tables`."""
+    """An asset that runs `sql_files` (in one connection) when its inputs changed and reports the
+    row counts of `tables`."""
     prefix, name = key.split("/")
 
     @dg.asset(
@@ -38,12 +40,18 @@ def sql_asset(
         description=description,
         kinds={"duckdb", "sql"},
     )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            for sql_file in sql_files:
-                run_sql_file(con, sql_file, params)
-            meta = table_counts(con, tables)
-        context.log.info(", ".join(f"{k}={v.value}" for k, v in meta.items()))
-        return dg.MaterializeResult(metadata=meta)
+
+            def build() -> dict[str, dg.MetadataValue]:
+                for sql_file in sql_files:
+                    run_sql_file(con, sql_file, params)
+                meta = table_counts(con, tables)
+                context.log.info(", ".join(f"{k}={v.value}" for k, v in meta.items()))
+                return meta
+
+            return build_if_changed(context, con, input_version(context, con), build)
 
     return _asset

@@ -1,11 +1,14 @@
-"""Two kinds of blocking asset checks: a SQL query that returns offending rows, and a GX suite."""
+"""Two kinds of blocking asset checks: a SQL query that returns offending rows, and a GX suite.
 
-from __future__ import annotations
+Both replay their recorded outcome when the asset was not rebuilt in this run (same version,
+same rows: `assets/versions.replay_check`).
+"""
 
 from pathlib import Path
 
 import dagster as dg
 
+from assets.versions import replay_check
 from checks.expectations import SpecBuilder, summarize, validate_frame
 from pipelines.resources import WarehouseResource
 from warehouse.db import checked_identifier
@@ -22,18 +25,24 @@ def sql_check(asset: str, name: str, description: str) -> dg.AssetChecksDefiniti
     sql = (CHECK_SQL / f"{name}.sql").read_text(encoding="utf-8")
 
     @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            bad = con.execute(sql).df()
-        return dg.AssetCheckResult(
-            passed=bad.empty,
-            metadata={
-                "offending_rows": dg.MetadataValue.int(len(bad)),
-                "sample": dg.MetadataValue.md(bad.head(10).to_markdown(index=False))
-                if not bad.empty
-                else dg.MetadataValue.text("none"),
-            },
-        )
+
+            def evaluate() -> dg.AssetCheckResult:
+                bad = con.execute(sql).df()
+                return dg.AssetCheckResult(
+                    passed=bad.empty,
+                    metadata={
+                        "offending_rows": dg.MetadataValue.int(len(bad)),
+                        "sample": dg.MetadataValue.md(bad.head(10).to_markdown(index=False))
+                        if not bad.empty
+                        else dg.MetadataValue.text("none"),
+                    },
+                )
+
+            return replay_check(context, con, f"{asset}:{name}", asset, evaluate)
 
     return _check
 
@@ -45,18 +54,23 @@ def gx_check(
     source = checked_identifier(table)
 
     @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
-            frame = con.execute(f"select * from {source}").df()  # noqa: S608
-        success, result = validate_frame(frame, name, spec())
-        failed = summarize(result)
-        return dg.AssetCheckResult(
-            passed=success,
-            metadata={
-                "rows_validated": dg.MetadataValue.int(len(frame)),
-                "expectations": dg.MetadataValue.int(len(result.get("results", []))),
-                "failed_expectations": dg.MetadataValue.json(failed),
-            },
-        )
+
+            def evaluate() -> dg.AssetCheckResult:
+                frame = con.execute(f"select * from {source}").df()  # noqa: S608
+                success, result = validate_frame(frame, name, spec())
+                return dg.AssetCheckResult(
+                    passed=success,
+                    metadata={
+                        "rows_validated": dg.MetadataValue.int(len(frame)),
+                        "expectations": dg.MetadataValue.int(len(result.get("results", []))),
+                        "failed_expectations": dg.MetadataValue.json(summarize(result)),
+                    },
+                )
+
+            return replay_check(context, con, f"{asset}:{name}", asset, evaluate)
 
     return _check

@@ -10,7 +10,7 @@ import fcntl
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,6 +58,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     warehouse_dir: str | None = None
     _lock_fd: int | None = PrivateAttr(default=None)
+    # The run's one connection to the build file, opened once: every step gets a cursor on it
+    # instead of re-opening the file (~20 ms each, and the catalogue reloaded every time).
+    _run_connection: ExitStack | None = PrivateAttr(default=None)
+    _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     @property
     def settings(self) -> Settings:
@@ -81,10 +85,14 @@ class WarehouseResource(dg.ConfigurableResource):
             ) from exc
         self._lock_fd = fd
         recover_unreadable_build(build, context.log)
-        with self.connect() as con:
-            run_sql_file(con, "schema.sql")
+        self._run_connection = ExitStack()
+        self._con = self._run_connection.enter_context(self._open())
+        run_sql_file(self._con, "schema.sql")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection, self._con = None, None
         if self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
@@ -93,13 +101,23 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """Read-write connection to the build file (never the published file)."""
+        if self._con is None:  # outside a run (tests, scripts)
+            with self._open() as con:
+                yield con
+            return
+        cursor = self._con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    def _open(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         settings = self.settings
         settings.build_db.parent.mkdir(parents=True, exist_ok=True)
         resource = DuckDBResource(
             database=str(settings.build_db), connection_config=settings.duckdb_config
         )
-        with resource.get_connection() as con:
-            yield con
+        return resource.get_connection()
 
 
 class SourcesResource(dg.ConfigurableResource):

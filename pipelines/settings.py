@@ -17,6 +17,13 @@ def _path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value not in {"", "0", "1", "false", "true"}:
+        raise ValueError(f"{name} must be 0/1 or false/true, got {value!r}")
+    return value in {"1", "true"}
+
+
 @dataclass(frozen=True)
 class Settings:
     mode: str = "offline"  # "offline" (bundled snapshots) or "live" (real APIs)
@@ -33,6 +40,8 @@ class Settings:
     http_max_retries: int = 5
     # DuckDB's own budget for the build; beyond it DuckDB spills to warehouse/build/spill.
     duckdb_memory_limit: str = "1500MB"
+    # Rebuild every asset even when its inputs are unchanged (default: skip unchanged work).
+    force_rebuild: bool = False
 
     @property
     def live(self) -> bool:
@@ -92,4 +101,5 @@ class Settings:
             http_timeout_s=float(os.environ.get("ASCN_HTTP_TIMEOUT_S", d.http_timeout_s)),
             http_max_retries=int(os.environ.get("ASCN_HTTP_MAX_RETRIES", d.http_max_retries)),
             duckdb_memory_limit=os.environ.get("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
+            force_rebuild=_flag("ASCN_FORCE_REBUILD"),
         )

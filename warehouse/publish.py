@@ -29,14 +29,15 @@ class Publication:
     published_at: datetime
 
 
-def publish(build_db: Path, published_db: Path, parquet_dir: Path, run_id: str) -> Publication:
-    """Copy the build database to `published_db` and export `marts` to `parquet_dir`."""
+def publish(
+    con: duckdb.DuckDBPyConnection, published_db: Path, parquet_dir: Path, run_id: str
+) -> Publication:
+    """Copy the build database (`con`'s) to `published_db` and export `marts` to `parquet_dir`."""
     published_db.parent.mkdir(parents=True, exist_ok=True)
     for stale in published_db.parent.glob(f".{published_db.name}.*.tmp"):
         stale.unlink(missing_ok=True)
     tmp = published_db.parent / f".{published_db.name}.{os.getpid()}.tmp"
     published_at = datetime.now(UTC)
-    con = duckdb.connect(str(build_db))
     try:
         con.execute("checkpoint")
         build_name = _ident(con.execute("select current_database()").fetchall()[0][0])
@@ -67,9 +68,8 @@ def publish(build_db: Path, published_db: Path, parquet_dir: Path, run_id: str) 
             ).fetchall()[0][0]
             for (name,) in names
         }
-        con.execute("detach pub")
     finally:
-        con.close()
+        con.execute("detach database if exists pub")
     _fsync(tmp)
     os.chmod(tmp, READ_ONLY)
     os.replace(tmp, published_db)

@@ -26,3 +26,24 @@ create table if not exists meta.source_loads (
     run_id          varchar,
     loaded_at       timestamptz
 );
+
+-- What each asset was last built from: a hash of the code version and of its inputs (the
+-- content hash of a source, or the versions of its upstream assets and the files it reads).
+-- A run skips an asset whose inputs hash to the recorded version (assets/versions.py).
+create table if not exists meta.asset_versions (
+    asset_key       varchar primary key,  -- e.g. 'staging/measures'
+    version         varchar not null,
+    run_id          varchar not null,     -- the run that built it
+    built_at        timestamptz not null
+);
+
+-- Outcome of each blocking check on each asset version, replayed when the asset is unchanged.
+create table if not exists meta.check_results (
+    check_key       varchar not null,     -- '<asset>:<check name>'
+    asset_version   varchar not null,
+    passed          boolean not null,
+    metadata        varchar not null,     -- the check's Dagster metadata (serialized)
+    run_id          varchar not null,     -- the run that evaluated it
+    checked_at      timestamptz not null,
+    primary key (check_key, asset_version)
+);

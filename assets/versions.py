@@ -1,0 +1,185 @@
+"""Skip work whose inputs did not change: each asset records the version it was built from.
+
+An asset's version is a hash of the pipeline code and of its inputs: for a raw asset, the
+content hash of what its source delivered; for every other asset, the versions of its upstream
+assets plus the files it reads itself. The versions live in the build file (`meta.asset_versions`),
+next to the tables they describe, so a deleted or rebuilt build file rebuilds everything.
+
+An unchanged asset still reports a materialization (metadata `unchanged=True`, the run that
+built it, the same data version), so the asset graph, freshness policy and run history stay
+complete. Its blocking checks replay their recorded outcome for that version (`replay_check`).
+`ASCN_FORCE_REBUILD=1` or the run tag `ascn/force_rebuild=true` rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.settings import REPO_ROOT, Settings
+
+FORCE_TAG = "ascn/force_rebuild"
+# Everything that can change what an asset produces, besides its inputs.
+CODE_DIRS = ("assets", "checks", "pipelines", "warehouse")
+CODE_SUFFIXES = {".py", ".sql", ".html", ".css", ".js"}
+
+Metadata = Mapping[str, dg.MetadataValue]
+
+
+@cache
+def code_version() -> str:
+    """Hash of the pipeline's code, SQL and templates, and of the DuckDB version."""
+    h = hashlib.sha256(duckdb.__version__.encode())
+    for folder in CODE_DIRS:
+        for path in sorted((REPO_ROOT / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def version_of(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def key_of(asset_key: dg.AssetKey) -> str:
+    return "/".join(asset_key.path)
+
+
+@dataclass(frozen=True)
+class Built:
+    version: str
+    run_id: str
+
+
+def last_built(con: duckdb.DuckDBPyConnection, asset_key: str) -> Built | None:
+    rows = con.execute(
+        "select version, run_id from meta.asset_versions where asset_key = $k", {"k": asset_key}
+    ).fetchall()
+    return Built(*rows[0]) if rows else None
+
+
+def input_version(
+    context: dg.AssetExecutionContext,
+    con: duckdb.DuckDBPyConnection,
+    files: Iterable[Path] = (),
+    extra: Iterable[str] = (),
+) -> str:
+    """Version of a derived asset: code, upstream versions, and the files it reads directly."""
+    parts: list[str | bytes] = [code_version()]
+    for upstream in sorted(key_of(k) for k in context.assets_def.asset_deps[context.asset_key]):
+        built = last_built(con, upstream)
+        # An upstream without a record was never built: nothing can match, so rebuild.
+        parts.append(f"{upstream}={built.version if built else run_id_of(context)}")
+    for path in files:
+        parts += [path.name, path.read_bytes()]
+    parts += list(extra)
+    return version_of(*parts)
+
+
+Context = dg.AssetExecutionContext | dg.AssetCheckExecutionContext
+
+
+def run_id_of(context: Context) -> str:
+    return context.op_execution_context.run_id  # also set when a check is invoked directly
+
+
+def forced(context: Context) -> bool:
+    tags = context.op_execution_context.run_tags
+    return Settings.from_env().force_rebuild or tags.get(FORCE_TAG) == "true"
+
+
+def build_if_changed(
+    context: dg.AssetExecutionContext,
+    con: duckdb.DuckDBPyConnection,
+    version: str,
+    build: Callable[[], Metadata],
+    *,
+    metadata: Metadata | None = None,
+    outputs: Iterable[Path] = (),
+) -> dg.MaterializeResult:
+    """Run `build` unless this asset was last built from `version` (and its `outputs` exist).
+
+    The old record is deleted before building, so a build that fails half-way is never mistaken
+    for a finished one by the next run.
+    """
+    key = key_of(context.asset_key)
+    last = last_built(con, key)
+    base = dict(metadata or {})
+    if (
+        last is not None
+        and last.version == version
+        and all(p.exists() for p in outputs)
+        and not forced(context)
+    ):
+        return dg.MaterializeResult(
+            metadata=base
+            | {
+                "unchanged": dg.MetadataValue.bool(True),
+                "built_in_run": dg.MetadataValue.text(last.run_id),
+            },
+            data_version=dg.DataVersion(version),
+        )
+    con.execute("delete from meta.asset_versions where asset_key = $k", {"k": key})
+    built = build()
+    con.execute(
+        "insert into meta.asset_versions values ($k, $v, $r, $t)",
+        {"k": key, "v": version, "r": run_id_of(context), "t": datetime.now(UTC)},
+    )
+    return dg.MaterializeResult(
+        metadata=base | dict(built) | {"unchanged": dg.MetadataValue.bool(False)},
+        data_version=dg.DataVersion(version),
+    )
+
+
+def replay_check(
+    context: dg.AssetCheckExecutionContext,
+    con: duckdb.DuckDBPyConnection,
+    check_key: str,
+    asset_key: str,
+    evaluate: Callable[[], dg.AssetCheckResult],
+) -> dg.AssetCheckResult:
+    """Evaluate a check, or replay its recorded outcome if the asset was not rebuilt in this run.
+
+    Same asset version means the same rows: the outcome (pass or fail) cannot differ, so a
+    failed check keeps blocking publication until the data change.
+    """
+    built = last_built(con, asset_key)
+    run_id = run_id_of(context)
+    if built is not None and built.run_id != run_id and not forced(context):
+        rows = con.execute(
+            "select passed, metadata, run_id from meta.check_results "
+            "where check_key = $c and asset_version = $v",
+            {"c": check_key, "v": built.version},
+        ).fetchall()
+        if rows:
+            passed, stored, run_id = rows[0]
+            return dg.AssetCheckResult(
+                passed=passed,
+                metadata=dg.deserialize_value(stored, dict)
+                | {"replayed_from_run": dg.MetadataValue.text(run_id)},
+            )
+    result = evaluate()
+    if built is not None:
+        con.execute(
+            "insert or replace into meta.check_results values ($c, $v, $p, $m, $r, $t)",
+            {
+                "c": check_key,
+                "v": built.version,
+                "p": result.passed,
+                "m": dg.serialize_value(dict(result.metadata or {})),
+                "r": run_id,
+                "t": datetime.now(UTC),
+            },
+        )
+    return result
