@@ -780,13 +780,11 @@ def test_fault_matrix_cites_only_existing_tests() -> None:
         for m in re.findall(r"^def (test_\w+)", path.read_text(), re.M)
     }
     rows, cited = 0, set()
-    current = "test_reliability.py"
     for line in (REPO / "docs" / "FAULTS.md").read_text().splitlines():
-        if line.startswith("## "):  # section (c) cites tests/test_reliability.py by bare name
-            current = "test_reliability.py"
         if not line.startswith("| ") or line.startswith(("| Fault", "|---")):
             continue
         rows += 1
+        current = "test_reliability.py"  # bare names mean tests/test_reliability.py
         names = re.findall(r"`(?:(test_\w+\.py))?(?:::)?(test_\w+)`", line)
         assert names or "same test" in line, f"row names no test: {line[:80]}"
         for file, name in names:
