@@ -163,11 +163,11 @@ def replay_check(
             {"c": check_key, "v": built.version},
         ).fetchall()
         if rows:
-            passed, stored, run_id = rows[0]
+            passed, stored, checked_in = rows[0]
             return dg.AssetCheckResult(
                 passed=passed,
                 metadata=dg.deserialize_value(stored, dict)
-                | {"replayed_from_run": dg.MetadataValue.text(run_id)},
+                | {"replayed_from_run": dg.MetadataValue.text(checked_in)},
             )
     result = evaluate()
     if built is not None:
