@@ -12,52 +12,58 @@
 --    values outside its typical range (e.g. U4SSC: electricity access below 90 %) are flagged
 --    and still scored.
 
+-- What each indicator needs: its numerator and denominator measures, boundary and year window.
+-- Indicators with the same need (e.g. population as the denominator of most per-capita
+-- indicators with the same reference year and gap) share one need_id, so the year alignment
+-- below runs once per need, not once per indicator.
 create or replace temp table indicator_needs as
-select indicator_id, 'numerator' as role, numerator_measure as measure_id,
-       nullif(numerator_boundary, '') as boundary_req, reference_year, max_year_gap
-from staging.indicator_catalogue
-union all
-select indicator_id, 'denominator', denominator, null, reference_year, max_year_gap
-from staging.indicator_catalogue
-where denominator is not null;
+with needs as (
+    select indicator_id, 'numerator' as role, numerator_measure as measure_id,
+           nullif(numerator_boundary, '') as boundary_req, reference_year, max_year_gap
+    from staging.indicator_catalogue
+    union all
+    select indicator_id, 'denominator', denominator, null, reference_year, max_year_gap
+    from staging.indicator_catalogue
+    where denominator is not null
+)
+select *, dense_rank() over (
+    order by measure_id, boundary_req, reference_year, max_year_gap) as need_id
+from needs;
 
-create or replace temp table indicator_resolved as
-with obs as (
-    -- Only the measures the catalogue needs, within each indicator's year window.
-    select n.indicator_id, n.role, n.reference_year as ref, m.city_id, m.boundary_type,
-           m.source_id, m.year, m.value, m.provenance, m.vintage
-    from indicator_needs n
+-- Year alignment (rule 1): one candidate per (need, city, boundary, source). Only narrow columns
+-- are carried (numbers, short keys); the provenance and vintage of the staging.measures rows a
+-- candidate uses are looked up by rowid (b_row, a_row) once the candidates are chosen.
+create or replace temp table need_candidates as
+with sides as (
+    -- Only the measures the catalogue needs, within each need's year window: the nearest year at
+    -- or before (b_) and at or after (a_) the reference year, with its value and rowid. A
+    -- (city, measure, year, boundary, source) has one row (staging/measures.sql), so each
+    -- arg_max/arg_min picks exactly the row of that year.
+    select n.need_id, n.reference_year as ref, m.city_id, m.boundary_type, m.source_id,
+           max(m.year) filter (where m.year <= n.reference_year) as b_year,
+           arg_max(m.value, m.year) filter (where m.year <= n.reference_year) as b_value,
+           arg_max(m.rowid, m.year) filter (where m.year <= n.reference_year) as b_row,
+           min(m.year) filter (where m.year >= n.reference_year) as a_year,
+           arg_min(m.value, m.year) filter (where m.year >= n.reference_year) as a_value,
+           arg_min(m.rowid, m.year) filter (where m.year >= n.reference_year) as a_row
+    from (select distinct need_id, measure_id, boundary_req, reference_year, max_year_gap
+          from indicator_needs) n
     join staging.measures m
       on m.measure_id = n.measure_id
      and (n.boundary_req is null or m.boundary_type = n.boundary_req)
      and abs(m.year - n.reference_year) <= n.max_year_gap
      and m.value is not null
-),
-sides as (
-    -- Nearest year at or before, and at or after, the reference year. Only keys and years
-    -- are aggregated (small hash tables); values and provenance are joined back below.
-    select indicator_id, role, ref, city_id, boundary_type, source_id,
-           max(year) filter (where year <= ref) as b_year,
-           min(year) filter (where year >= ref) as a_year
-    from obs
     group by all
 ),
 candidates as (
-    select s.*, b.value as b_value, b.provenance as b_prov, a.value as a_value,
-           a.provenance as a_prov, coalesce(b.vintage, a.vintage) as vintage,
-        case when s.b_year = s.ref then 'observed'
-             when s.b_year is not null and s.a_year is not null then 'interpolated'
-             when s.b_year is not null then 'carried_forward'
+    select *,
+        case when b_year = ref then 'observed'
+             when b_year is not null and a_year is not null then 'interpolated'
+             when b_year is not null then 'carried_forward'
              else 'carried_back' end as method
-    from sides s
-    left join obs b
-      on b.indicator_id = s.indicator_id and b.role = s.role and b.city_id = s.city_id
-     and b.boundary_type = s.boundary_type and b.source_id = s.source_id and b.year = s.b_year
-    left join obs a
-      on a.indicator_id = s.indicator_id and a.role = s.role and a.city_id = s.city_id
-     and a.boundary_type = s.boundary_type and a.source_id = s.source_id and a.year = s.a_year
+    from sides
 )
-select c.indicator_id, c.role, c.city_id, c.boundary_type, c.source_id, c.method, c.vintage,
+select c.need_id, c.city_id, c.boundary_type, c.source_id, c.method, c.b_row, c.a_row,
     case c.method
         when 'observed' then c.b_value
         when 'interpolated' then
@@ -74,14 +80,10 @@ select c.indicator_id, c.role, c.city_id, c.boundary_type, c.source_id, c.method
         when 'interpolated' then greatest(c.ref - c.b_year, c.a_year - c.ref)
         when 'carried_forward' then c.ref - c.b_year
         else c.a_year - c.ref end as year_gap,
-    case c.method
-        when 'interpolated' then c.b_prov || ' + ' || c.a_prov
-        when 'carried_back' then c.a_prov
-        else c.b_prov end as provenance,
     -- Preference among candidates: boundary precedence, then observed over estimated, then the
     -- smallest year gap, then source id (stable).
     row_number() over (
-        partition by c.indicator_id, c.role, c.city_id
+        partition by c.need_id, c.city_id
         order by coalesce(bt.precedence, 99),
                  case c.method when 'observed' then 0 when 'interpolated' then 1 else 2 end,
                  abs(coalesce(c.b_year, c.a_year) - c.ref), c.source_id
@@ -89,9 +91,13 @@ select c.indicator_id, c.role, c.city_id, c.boundary_type, c.source_id, c.method
 from candidates c
 left join staging.boundary_types bt on bt.boundary_type = c.boundary_type;
 
-create or replace temp table indicator_raw_values as
+-- Boundary (rule 2): the chosen numerator and denominator candidate of each (indicator, city).
+create or replace temp table indicator_choice as
 with num as (
-    select * from indicator_resolved where role = 'numerator' and preference = 1
+    select n.indicator_id, c.*
+    from indicator_needs n
+    join need_candidates c on c.need_id = n.need_id
+    where n.role = 'numerator' and c.preference = 1
 ),
 den as (
     -- Denominator with the same boundary as the numerator when there is one, else the best.
@@ -104,26 +110,65 @@ den as (
                as data_year,
            arg_min(d.method, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
                as method,
-           arg_min(d.provenance, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
-               as provenance
+           arg_min(d.b_row, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+               as b_row,
+           arg_min(d.a_row, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+               as a_row
     from num n
-    join indicator_resolved d
-      on d.role = 'denominator' and d.indicator_id = n.indicator_id and d.city_id = n.city_id
+    join indicator_needs dn on dn.indicator_id = n.indicator_id and dn.role = 'denominator'
+    join need_candidates d on d.need_id = dn.need_id and d.city_id = n.city_id
     group by n.indicator_id, n.city_id
+)
+select n.indicator_id, n.city_id, n.value, n.boundary_type, n.source_id, n.method, n.data_year,
+       n.year_gap, n.b_row, n.a_row,
+       d.value as den_value, d.boundary_type as den_boundary, d.data_year as den_data_year,
+       d.method as den_method, d.b_row as den_b_row, d.a_row as den_a_row
+from num n
+left join den d on d.indicator_id = n.indicator_id and d.city_id = n.city_id;
+
+drop table need_candidates;
+
+-- Provenance and vintage of only the staging.measures rows that the chosen candidates use.
+create or replace temp table used_measure_rows as
+select m.rowid as row_id, m.provenance, m.vintage
+from staging.measures m
+where m.rowid in (
+    select unnest([b_row, a_row, den_b_row, den_a_row]) from indicator_choice
+);
+
+create or replace temp table indicator_raw_values as
+with chosen as (
+    -- A candidate's provenance: its one row, or both rows of an interpolation.
+    select c.*, coalesce(nb.vintage, na.vintage) as vintage,
+           case c.method
+               when 'interpolated' then nb.provenance || ' + ' || na.provenance
+               when 'carried_back' then na.provenance
+               else nb.provenance end as num_provenance,
+           case c.den_method
+               when 'interpolated' then db.provenance || ' + ' || da.provenance
+               when 'carried_back' then da.provenance
+               else db.provenance end as den_provenance
+    from indicator_choice c
+    left join used_measure_rows nb on nb.row_id = c.b_row
+    left join used_measure_rows na on na.row_id = c.a_row
+    left join used_measure_rows db on db.row_id = c.den_b_row
+    left join used_measure_rows da on da.row_id = c.den_a_row
 )
 select k.indicator_id, n.city_id, k.reference_year as year,
     case when k.denominator is null then n.value * k.scale
-         when d.value > 0 then n.value / d.value * k.scale end as value,
+         when n.den_value > 0 then n.value / n.den_value * k.scale end as value,
     k.unit, n.data_year, n.year_gap, n.method,
-    n.method <> 'observed' or coalesce(d.method, 'observed') <> 'observed' as estimated,
-    n.boundary_type, d.boundary_type as denominator_boundary, d.data_year as denominator_year,
-    d.boundary_type is not null and d.boundary_type <> n.boundary_type as boundary_mismatch,
+    n.method <> 'observed' or coalesce(n.den_method, 'observed') <> 'observed' as estimated,
+    n.boundary_type, n.den_boundary as denominator_boundary, n.den_data_year as denominator_year,
+    n.den_boundary is not null and n.den_boundary <> n.boundary_type as boundary_mismatch,
     n.source_id, n.vintage,
-    n.provenance || coalesce(' ÷ ' || d.provenance, '') as provenance,
-    k.denominator is not null and d.value is null as missing_denominator
-from num n
-join staging.indicator_catalogue k on k.indicator_id = n.indicator_id
-left join den d on d.indicator_id = n.indicator_id and d.city_id = n.city_id;
+    n.num_provenance || coalesce(' ÷ ' || n.den_provenance, '') as provenance,
+    k.denominator is not null and n.den_value is null as missing_denominator
+from chosen n
+join staging.indicator_catalogue k on k.indicator_id = n.indicator_id;
+
+drop table indicator_choice;
+drop table used_measure_rows;
 
 -- Headline population of each city (boundary precedence, reference year 2020) and its peer group
 -- by OECD city-size class.
@@ -153,17 +198,17 @@ select c.city_id, c.name, c.country_iso3, h.population as headline_population,
 from staging.cities c
 left join headline h using (city_id);
 
-create or replace table marts.indicator_values as
+-- Plausibility flags (rule 3) and scores: 0-100 min-max scores and ranks among all cities and
+-- within the peer group. Computed on narrow rows (keys, value, flags); the mart joins them back.
+create or replace temp table indicator_scores as
 with flagged as (
-    select v.*, k.direction, k.focus_area_id, k.level, c.name as indicator_name,
+    select v.indicator_id, v.city_id, v.value, k.direction, pg.size_class, pg.country_iso3,
         v.value is not null and (v.value < k.plausible_min or v.value > k.plausible_max)
             as implausible,
         v.value < coalesce(k.typical_min, v.value) or v.value > coalesce(k.typical_max, v.value)
-            as outside_typical_range,
-        pg.size_class, pg.country_iso3
+            as outside_typical_range
     from indicator_raw_values v
     join staging.indicator_catalogue k using (indicator_id)
-    join (select indicator_id, name from staging.indicator_catalogue) c using (indicator_id)
     join marts.city_peer_groups pg using (city_id)
     where v.value is not null
 ),
@@ -181,45 +226,67 @@ scorable as (
     from flagged f
     left join cross_rules x using (indicator_id, city_id)
 ),
-stats as (
-    select *,
-        min(value) filter (where scored) over (partition by indicator_id) as all_min,
-        max(value) filter (where scored) over (partition by indicator_id) as all_max,
-        count(*) filter (where scored) over (partition by indicator_id) as all_n,
-        min(value) filter (where scored) over (partition by indicator_id, size_class) as peer_min,
-        max(value) filter (where scored) over (partition by indicator_id, size_class) as peer_max,
-        count(*) filter (where scored) over (partition by indicator_id, size_class) as peer_n
-    from scorable
+all_stats as (
+    -- Range and count of the scored values of each indicator ...
+    select indicator_id, min(value) as all_min, max(value) as all_max, count(*) as all_n
+    from scorable where scored
+    group by indicator_id
+),
+peer_stats as (
+    -- ... and of each indicator within each peer group (city-size class).
+    select indicator_id, size_class, min(value) as peer_min, max(value) as peer_max,
+           count(*) as peer_n
+    from scorable where scored
+    group by indicator_id, size_class
+),
+ranks as (
+    -- Rank 1 = best value among the scored values (ties share a rank).
+    select indicator_id, city_id,
+        rank() over (
+            partition by indicator_id
+            order by case direction when 'higher_better' then -value else value end
+        ) as all_rank,
+        rank() over (
+            partition by indicator_id, size_class
+            order by case direction when 'higher_better' then -value else value end
+        ) as peer_rank
+    from scorable where scored
 )
+select s.indicator_id, s.city_id, s.size_class, s.country_iso3, s.implausible,
+    s.outside_typical_range, s.exceeds_internet_access,
+    case when s.scored and a.all_max > a.all_min then round(100 * case s.direction
+        when 'higher_better' then (s.value - a.all_min) / (a.all_max - a.all_min)
+        else (a.all_max - s.value) / (a.all_max - a.all_min) end, 1) end as score,
+    case when s.scored and p.peer_max > p.peer_min then round(100 * case s.direction
+        when 'higher_better' then (s.value - p.peer_min) / (p.peer_max - p.peer_min)
+        else (p.peer_max - s.value) / (p.peer_max - p.peer_min) end, 1) end as peer_score,
+    case when s.scored then r.all_rank || '/' || a.all_n end as rank,
+    case when s.scored then r.peer_rank || '/' || p.peer_n end as peer_rank
+from scorable s
+left join all_stats a on a.indicator_id = s.indicator_id
+left join peer_stats p on p.indicator_id = s.indicator_id and p.size_class = s.size_class
+left join ranks r on r.indicator_id = s.indicator_id and r.city_id = s.city_id;
+
+create or replace table marts.indicator_values as
 select
-    city_id, indicator_id, indicator_name, focus_area_id, level, year, value, unit,
-    data_year, year_gap, method, estimated,
-    case when scored and all_max > all_min then round(100 * case direction
-        when 'higher_better' then (value - all_min) / (all_max - all_min)
-        else (all_max - value) / (all_max - all_min) end, 1) end as score,
-    case when scored and peer_max > peer_min then round(100 * case direction
-        when 'higher_better' then (value - peer_min) / (peer_max - peer_min)
-        else (peer_max - value) / (peer_max - peer_min) end, 1) end as peer_score,
-    case when scored then rank() over (
-        partition by indicator_id, scored
-        order by case direction when 'higher_better' then -value else value end
-    ) || '/' || all_n end as rank,
-    case when scored then rank() over (
-        partition by indicator_id, size_class, scored
-        order by case direction when 'higher_better' then -value else value end
-    ) || '/' || peer_n end as peer_rank,
-    size_class as peer_group, country_iso3,
-    boundary_type, denominator_boundary, denominator_year, boundary_mismatch,
-    implausible, outside_typical_range, exceeds_internet_access,
+    v.city_id, v.indicator_id, k.name as indicator_name, k.focus_area_id, k.level, v.year,
+    v.value, v.unit, v.data_year, v.year_gap, v.method, v.estimated, s.score, s.peer_score,
+    s.rank, s.peer_rank, s.size_class as peer_group, s.country_iso3,
+    v.boundary_type, v.denominator_boundary, v.denominator_year, v.boundary_mismatch,
+    s.implausible, s.outside_typical_range, s.exceeds_internet_access,
     list_filter([
-        case when estimated then 'estimated' end,
-        case when year_gap > 0 then 'year_gap_' || year_gap end,
-        case when boundary_mismatch then 'boundary_mismatch' end,
-        case when implausible then 'implausible' end,
-        case when outside_typical_range then 'outside_typical_range' end,
-        case when exceeds_internet_access then 'exceeds_internet_access' end,
-        case when level = 'national' then 'national_context' end
+        case when v.estimated then 'estimated' end,
+        case when v.year_gap > 0 then 'year_gap_' || v.year_gap end,
+        case when v.boundary_mismatch then 'boundary_mismatch' end,
+        case when s.implausible then 'implausible' end,
+        case when s.outside_typical_range then 'outside_typical_range' end,
+        case when s.exceeds_internet_access then 'exceeds_internet_access' end,
+        case when k.level = 'national' then 'national_context' end
     ], lambda x: x is not null) as quality_flags,
-    source_id, vintage, provenance
-from stats
-order by indicator_id, city_id;
+    v.source_id, v.vintage, v.provenance
+from indicator_raw_values v
+join staging.indicator_catalogue k using (indicator_id)
+join indicator_scores s using (indicator_id, city_id)
+order by v.indicator_id, v.city_id;
+
+drop table indicator_scores;
