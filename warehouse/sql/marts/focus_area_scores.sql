@@ -44,25 +44,30 @@ order by g.focus_area_id, g.city_id;
 
 -- Which (city, indicator) cells are filled, and why the others are not.
 create or replace table marts.coverage as
+with numerator_data as (
+    -- (city, indicator) pairs with numerator data at the required boundary, in any year.
+    select distinct m.city_id, k.indicator_id
+    from staging.indicator_catalogue k
+    join staging.measures m
+      on m.measure_id = k.numerator_measure
+     and (nullif(k.numerator_boundary, '') is null or m.boundary_type = k.numerator_boundary)
+)
 select c.city_id, c.name as city_name, k.indicator_id, k.focus_area_id,
        v.value is not null as filled,
        case
            when v.value is not null then null
-           when r.city_id is not null and r.missing_denominator
-               then 'no population figure to divide by'
-           when exists (
-               select 1 from staging.measures m
-               where m.city_id = c.city_id and m.measure_id = k.numerator_measure
-                 and (nullif(k.numerator_boundary, '') is null
-                      or m.boundary_type = k.numerator_boundary))
+           when r.city_id is not null then 'no population figure to divide by'
+           when d.city_id is not null
                then 'data exist but not within ' || k.max_year_gap || ' years of '
                     || k.reference_year
            else 'no source data for this city'
        end as gap_reason
 from staging.cities c
 cross join staging.indicator_catalogue k
-left join indicator_raw_values r on r.city_id = c.city_id and r.indicator_id = k.indicator_id
+left join indicator_missing_denominator r
+       on r.city_id = c.city_id and r.indicator_id = k.indicator_id
 left join marts.indicator_values v on v.city_id = c.city_id and v.indicator_id = k.indicator_id
+left join numerator_data d on d.city_id = c.city_id and d.indicator_id = k.indicator_id
 order by k.indicator_id, c.city_id;
 
 -- One wide row per city: headline facts and every indicator value as a column.

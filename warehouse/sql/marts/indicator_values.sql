@@ -290,3 +290,10 @@ join indicator_scores s using (indicator_id, city_id)
 order by v.indicator_id, v.city_id;
 
 drop table indicator_scores;
+
+-- The coverage mart (focus_area_scores.sql) needs only the cells that lack a denominator; the
+-- wide raw values are dropped here so that they do not hold memory during the next marts.
+create or replace temp table indicator_missing_denominator as
+select indicator_id, city_id from indicator_raw_values where missing_denominator;
+
+drop table indicator_raw_values;
