@@ -11,8 +11,12 @@ with scorable as (
 per_city as (
     select c.city_id, f.focus_area_id, s.indicators_in_area,
            count(v.score) as indicators_scored,
-           avg(v.score) as mean_score,
-           avg(v.peer_score) as mean_peer_score
+           -- Scores have one decimal. Their mean is taken in whole tenths: the sums are exact
+           -- integers, so the mean (and the ranks of near-ties) do not depend on the order in
+           -- which a parallel aggregation adds rows, and halves round up (70.15 -> 70.2).
+           sum(round(v.score * 10)::bigint)::double / nullif(count(v.score), 0) as mean_tenths,
+           sum(round(v.peer_score * 10)::bigint)::double / nullif(count(v.peer_score), 0)
+               as mean_peer_tenths
     from staging.cities c
     cross join staging.focus_areas f
     join scorable s on s.focus_area_id = f.focus_area_id
@@ -24,20 +28,26 @@ gated as (
     select *, indicators_scored::double / indicators_in_area as coverage,
            indicators_scored::double / indicators_in_area >= $min_coverage as enough
     from per_city
+),
+scored_cities as (
+    select focus_area_id, count(*) filter (where enough) as n_scored
+    from gated
+    group by focus_area_id
 )
 select g.city_id, g.focus_area_id, fa.name as focus_area_name,
        g.indicators_in_area, g.indicators_scored, round(g.coverage, 3) as coverage,
-       case when g.enough then round(g.mean_score, 1) end as score,
-       case when g.enough then round(g.mean_peer_score, 1) end as peer_score,
+       case when g.enough then round(g.mean_tenths) / 10 end as score,
+       case when g.enough then round(g.mean_peer_tenths) / 10 end as peer_score,
        case when g.enough then
-           rank() over (partition by g.focus_area_id, g.enough order by g.mean_score desc)
-           || '/' || count(*) filter (where g.enough) over (partition by g.focus_area_id)
+           rank() over (partition by g.focus_area_id, g.enough order by g.mean_tenths desc)
+           || '/' || n.n_scored
        end as rank,
        pg.size_class as peer_group,
        case when not g.enough then 'coverage ' || g.indicators_scored || ' of '
            || g.indicators_in_area || ' indicators is below the minimum ' || $min_coverage
        end as not_scored_reason
 from gated g
+join scored_cities n using (focus_area_id)
 join staging.focus_areas fa using (focus_area_id)
 join marts.city_peer_groups pg using (city_id)
 order by g.focus_area_id, g.city_id;
