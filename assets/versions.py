@@ -26,21 +26,33 @@ import duckdb
 from pipelines.settings import REPO_ROOT, Settings
 
 FORCE_TAG = "ascn/force_rebuild"
-# Everything that can change what an asset produces, besides its inputs.
-CODE_DIRS = ("assets", "checks", "pipelines", "warehouse")
-CODE_SUFFIXES = {".py", ".sql", ".html", ".css", ".js"}
+# Everything that can change what an asset produces, besides its inputs. Explicit patterns:
+# warehouse/ also holds run outputs (the report's .html pages), which are not code.
+CODE_GLOBS = (
+    "assets/**/*.py",
+    "checks/**/*.py",
+    "checks/sql/**/*.sql",
+    "pipelines/**/*.py",
+    "warehouse/*.py",
+    "warehouse/sql/**/*.sql",
+    "warehouse/templates/**/*.html",
+)
 
 Metadata = Mapping[str, dg.MetadataValue]
 
 
+def code_files() -> list[Path]:
+    """The pipeline's code, SQL and report templates, relative to the repository."""
+    found = {p.relative_to(REPO_ROOT) for g in CODE_GLOBS for p in REPO_ROOT.glob(g)}
+    return sorted(p for p in found if "__pycache__" not in p.parts)
+
+
 @cache
 def code_version() -> str:
-    """Hash of the pipeline's code, SQL and templates, and of the DuckDB version."""
+    """Hash of `code_files()` and of the DuckDB version."""
     h = hashlib.sha256(duckdb.__version__.encode())
-    for folder in CODE_DIRS:
-        for path in sorted((REPO_ROOT / folder).rglob("*")):
-            if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes())
+    for path in code_files():
+        h.update(str(path).encode() + b"\0" + (REPO_ROOT / path).read_bytes())
     return h.hexdigest()
 
 

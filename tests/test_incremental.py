@@ -150,3 +150,18 @@ def test_failed_check_outcome_is_replayed_and_keeps_blocking(first, tmp_path: Pa
     assert fixed.success
     # Rebuilt from the restored file in this run, so evaluated again (not replayed).
     assert check_outcomes(fixed)["population_figures_plausible"] == (True, False)
+
+
+def test_code_version_covers_exactly_the_tracked_code_and_no_run_output() -> None:
+    """Run outputs under warehouse/ (report pages, Parquet) must not change the code version,
+    and every tracked code, SQL or template file must."""
+    import subprocess
+
+    from assets.versions import code_files
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "assets", "checks", "pipelines", "warehouse"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    code = {Path(p) for p in tracked if Path(p).suffix in {".py", ".sql", ".html"}}
+    assert set(code_files()) == code
