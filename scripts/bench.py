@@ -2,7 +2,9 @@
 
 Every figure is the median of `--repeat` runs (with min and max). Each measured run is a child
 process, so its wall time includes interpreter start-up and imports, and its peak memory is that
-child's own peak RSS (`os.wait4` returns the child's rusage).
+child's own peak RSS: `VmHWM` of /proc/self/status, read by the child as it ends. (Not the
+`ru_maxrss` of the child's rusage: Linux carries the parent's peak into it through vfork/exec,
+so a parent that once generated a 100,000-city build would inflate every later figure.)
 
 Measured:
 - full nightly refresh on the bundled data, in a fresh temporary warehouse;
@@ -60,12 +62,26 @@ TARGETS = {
 # --------------------------------------------------------------------------------------------
 
 
+def own_peak_rss_mb() -> float:
+    """Peak resident memory of this process since it started (its own memory map only)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def child(argv: list[str]) -> None:
     """`bench.py --child <mode> <warehouse_dir> [sql...]`: one measured run; prints JSON."""
     t0 = time.perf_counter()
     mode, warehouse_dir = argv[0], Path(argv[1])
     build = warehouse_dir / "build" / "ascn_build.duckdb"
-    if mode.startswith("direct"):  # the same SQL files and publish code, no Dagster
+    if mode == "refresh":  # exactly `python -m pipelines.run` (what `make run` runs)
+        from pipelines.run import main as run_nightly
+
+        t1 = time.perf_counter()
+        if run_nightly() != 0:
+            raise SystemExit("nightly run failed")
+    elif mode.startswith("direct"):  # the same SQL files and publish code, no Dagster
         import duckdb
 
         from warehouse.db import run_sql_file
@@ -115,29 +131,24 @@ def child(argv: list[str]) -> None:
         if not result.success:
             raise SystemExit("pipeline run failed")
     t2 = time.perf_counter()
-    print(json.dumps({"import_s": t1 - t0, "work_s": t2 - t1}))
+    print(json.dumps({"import_s": t1 - t0, "work_s": t2 - t1, "peak_rss_mb": own_peak_rss_mb()}))
 
 
 def run_child(cmd: list[str], env: dict[str, str]) -> dict:
-    """Run `cmd`; return wall seconds, the child's own peak RSS (MB) and its JSON line if any."""
+    """Run `cmd` (a `--child` mode); return its wall seconds and the figures it printed."""
     with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out_f, stderr=err_f)  # noqa: S603
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage (peak RSS)
+        proc.wait()
         wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out_f.seek(0)
         err_f.seek(0)
         out, err = out_f.read(), err_f.read()
     if proc.returncode != 0:
         sys.stderr.write(err.decode(errors="replace")[-4000:])
         raise SystemExit(f"benchmark run failed: {' '.join(cmd)}")
-    figures = {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
-    for line in reversed(out.decode(errors="replace").splitlines()):
-        if line.startswith("{"):
-            figures.update(json.loads(line))
-            break
-    return figures
+    last = out.decode(errors="replace").splitlines()[-1]
+    return {"wall_s": wall, **json.loads(last)}
 
 
 def base_env(**extra: str) -> dict[str, str]:
@@ -304,7 +315,7 @@ def bench_refresh(repeat: int, tmp: Path, keep_build: Path) -> dict:
         wdir, home = tmp / f"refresh{i}" / "warehouse", tmp / f"refresh{i}" / "home"
         home.mkdir(parents=True)
         env = base_env(ASCN_WAREHOUSE_DIR=str(wdir), DAGSTER_HOME=str(home))
-        cmd = [sys.executable, "-m", "pipelines.run"]
+        cmd = child_cmd("refresh", wdir)
         full.append(run_child(cmd, env))
         if i == 0:
             shutil.copy(wdir / "build" / "ascn_build.duckdb", keep_build)
