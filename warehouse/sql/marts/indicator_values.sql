@@ -94,37 +94,42 @@ left join staging.boundary_types bt on bt.boundary_type = c.boundary_type;
 -- Boundary (rule 2): the chosen numerator and denominator candidate of each (indicator, city).
 create or replace temp table indicator_choice as
 with num as (
-    select n.indicator_id, c.*
+    select n.indicator_id, dn.need_id as den_need_id, c.*
     from indicator_needs n
     join need_candidates c on c.need_id = n.need_id
+    left join indicator_needs dn on dn.indicator_id = n.indicator_id and dn.role = 'denominator'
     where n.role = 'numerator' and c.preference = 1
 ),
 den as (
     -- Denominator with the same boundary as the numerator when there is one, else the best.
-    select n.indicator_id, n.city_id,
-           arg_min(d.value, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+    -- The choice depends only on the denominator's need, the city and the numerator's
+    -- boundary, so it is made once per such triple (population serves most indicators).
+    select k.den_need_id, k.city_id, k.num_boundary,
+           arg_min(d.value, (d.boundary_type <> k.num_boundary)::int * 1000 + d.preference)
                as value,
-           arg_min(d.boundary_type, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+           arg_min(d.boundary_type, (d.boundary_type <> k.num_boundary)::int * 1000 + d.preference)
                as boundary_type,
-           arg_min(d.data_year, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+           arg_min(d.data_year, (d.boundary_type <> k.num_boundary)::int * 1000 + d.preference)
                as data_year,
-           arg_min(d.method, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+           arg_min(d.method, (d.boundary_type <> k.num_boundary)::int * 1000 + d.preference)
                as method,
-           arg_min(d.b_row, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+           arg_min(d.b_row, (d.boundary_type <> k.num_boundary)::int * 1000 + d.preference)
                as b_row,
-           arg_min(d.a_row, (d.boundary_type <> n.boundary_type)::int * 1000 + d.preference)
+           arg_min(d.a_row, (d.boundary_type <> k.num_boundary)::int * 1000 + d.preference)
                as a_row
-    from num n
-    join indicator_needs dn on dn.indicator_id = n.indicator_id and dn.role = 'denominator'
-    join need_candidates d on d.need_id = dn.need_id and d.city_id = n.city_id
-    group by n.indicator_id, n.city_id
+    from (select distinct den_need_id, city_id, boundary_type as num_boundary
+          from num where den_need_id is not null) k
+    join need_candidates d on d.need_id = k.den_need_id and d.city_id = k.city_id
+    group by k.den_need_id, k.city_id, k.num_boundary
 )
 select n.indicator_id, n.city_id, n.value, n.boundary_type, n.source_id, n.method, n.data_year,
        n.year_gap, n.b_row, n.a_row,
        d.value as den_value, d.boundary_type as den_boundary, d.data_year as den_data_year,
        d.method as den_method, d.b_row as den_b_row, d.a_row as den_a_row
 from num n
-left join den d on d.indicator_id = n.indicator_id and d.city_id = n.city_id;
+left join den d
+       on d.den_need_id = n.den_need_id and d.city_id = n.city_id
+      and d.num_boundary = n.boundary_type;
 
 drop table need_candidates;
 
