@@ -39,4 +39,4 @@ audit: install  ## dependency vulnerability audit against the package index's ad
 	$(BIN)/pip-audit -r <(grep -v '^-e' constraints.txt) --progress-spinner off
 
 clean:
-	rm -rf warehouse/build warehouse/parquet warehouse/reports warehouse/ascn.duckdb .pytest_cache
+	rm -rf output .pytest_cache

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.builders import gx_check, sql_check
-from checks.expectations import SuiteSpec, between, in_set, not_null
+from pipelines.framework.checks import gx_check, sql_check
+from pipelines.framework.expectations import SuiteSpec, between, in_set, not_null
 
 BOUNDARIES = [
     "city_proper", "municipality", "regency", "prefecture", "province", "union_territory",

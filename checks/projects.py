@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.builders import sql_check
+from pipelines.framework.checks import sql_check
 
 projects_valid = sql_check(
     "staging/projects", "projects_ids_cities_amounts_status",

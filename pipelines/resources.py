@@ -19,7 +19,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from pipelines.clients.http import HttpClient
+from pipelines.framework.http import HttpClient
 from pipelines.settings import Settings
 from warehouse.db import run_sql_file
 
@@ -56,7 +56,7 @@ def recover_unreadable_build(build: Path, log: logging.Logger | dg.DagsterLogMan
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB build file of this run (one writer) and the published copy for analysts."""
 
-    warehouse_dir: str | None = None
+    output_dir: str | None = None
     _lock_fd: int | None = PrivateAttr(default=None)
     # The run's one connection to the build file, opened once: every step gets a cursor on it
     # instead of re-opening the file (~20 ms each, and the catalogue reloaded every time).
@@ -66,8 +66,8 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def settings(self) -> Settings:
         base = Settings.from_env()
-        if self.warehouse_dir:
-            base = replace(base, warehouse_dir=Path(self.warehouse_dir).resolve())
+        if self.output_dir:
+            base = replace(base, output_dir=Path(self.output_dir).resolve())
         return base
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -17,7 +17,7 @@ from pipelines.settings import Settings
 
 def main() -> int:
     settings = Settings.from_env()
-    print(f"ASCN nightly job, mode={settings.mode}, warehouse={settings.warehouse_dir}")
+    print(f"ASCN nightly job, mode={settings.mode}, warehouse={settings.output_dir}")
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("nightly").execute_in_process(
             instance=instance, raise_on_error=False

@@ -9,22 +9,9 @@ import os
 import dagster as dg
 import requests
 
+from pipelines.framework.inbox import inbox_state
 from pipelines.jobs import nightly_job
 from pipelines.settings import Settings
-
-REGISTER_SUFFIXES = {".csv", ".xlsx"}
-
-
-def inbox_state(settings: Settings) -> dict[str, str]:
-    """File name -> content hash of every register file in the inbox."""
-    folder = settings.inbox_dir
-    if not folder.is_dir():
-        return {}
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.iterdir())
-        if p.suffix.lower() in REGISTER_SUFFIXES and p.is_file() and not p.name.startswith(".")
-    }
 
 
 @dg.sensor(
@@ -34,7 +21,7 @@ def inbox_state(settings: Settings) -> dict[str, str]:
     description="Runs the pipeline when a project register in the inbox is added or changed.",
 )
 def project_register_inbox(context: dg.SensorEvaluationContext):
-    state = inbox_state(Settings.from_env())
+    state = inbox_state(Settings.from_env().inbox_dir)
     previous = json.loads(context.cursor) if context.cursor else {}
     changed = sorted(name for name, digest in state.items() if previous.get(name) != digest)
     context.update_cursor(json.dumps(state))

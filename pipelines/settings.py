@@ -28,7 +28,7 @@ def _flag(name: str) -> bool:
 class Settings:
     mode: str = "offline"  # "offline" (bundled snapshots) or "live" (real APIs)
     data_dir: Path = REPO_ROOT / "data"
-    warehouse_dir: Path = REPO_ROOT / "warehouse"
+    output_dir: Path = REPO_ROOT / "output"
     inbox_dir: Path = REPO_ROOT / "data" / "inbox"
     worldbank_api_url: str = "https://api.worldbank.org/v2"
     worldbank_projects_api_url: str = "https://search.worldbank.org/api/v2/projects"
@@ -49,11 +49,11 @@ class Settings:
 
     @property
     def published_db(self) -> Path:
-        return self.warehouse_dir / "ascn.duckdb"
+        return self.output_dir / "ascn.duckdb"
 
     @property
     def build_db(self) -> Path:
-        return self.warehouse_dir / "build" / "ascn_build.duckdb"
+        return self.output_dir / "build" / "ascn_build.duckdb"
 
     @property
     def duckdb_config(self) -> dict[str, str]:
@@ -67,11 +67,19 @@ class Settings:
 
     @property
     def parquet_dir(self) -> Path:
-        return self.warehouse_dir / "parquet"
+        return self.output_dir / "parquet"
 
     @property
     def reports_dir(self) -> Path:
-        return self.warehouse_dir / "reports"
+        return self.output_dir / "reports"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.data_dir / "reference"
+
+    @property
+    def catalogue_dir(self) -> Path:
+        return self.data_dir / "catalogue"
 
     @property
     def sources_dir(self) -> Path:
@@ -88,7 +96,7 @@ class Settings:
         return cls(
             mode=mode,
             data_dir=data_dir,
-            warehouse_dir=_path("ASCN_WAREHOUSE_DIR", REPO_ROOT / "warehouse"),
+            output_dir=_path("ASCN_OUTPUT_DIR", REPO_ROOT / "output"),
             inbox_dir=_path("ASCN_INBOX_DIR", data_dir / "inbox"),
             worldbank_api_url=os.environ.get("ASCN_WORLDBANK_API_URL", d.worldbank_api_url),
             worldbank_projects_api_url=os.environ.get(

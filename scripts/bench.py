@@ -44,7 +44,11 @@ SIZES = [31, 1_000, 11_422, 100_000]
 ANALYST_SIZE = 11_422
 REPORT_MAX = 31  # the HTML report is timed only up to this size (it grows quadratically)
 YEARS = list(range(2014, 2024))  # 10 synthetic years per measure
-MARTS_SQL = ["marts/indicator_values.sql", "marts/focus_area_scores.sql", "marts/city_profile.sql"]
+INDICATOR_SQL = REPO / "assets" / "indicators" / "sql"
+MARTS_SQL = [
+    str(INDICATOR_SQL / name)
+    for name in ("indicator_values.sql", "focus_area_scores.sql", "city_profile.sql")
+]
 ASEAN = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
 
 TARGETS = {
@@ -71,10 +75,10 @@ def own_peak_rss_mb() -> float:
 
 
 def child(argv: list[str]) -> None:
-    """`bench.py --child <mode> <warehouse_dir> [sql...]`: one measured run; prints JSON."""
+    """`bench.py --child <mode> <output_dir> [sql...]`: one measured run; prints JSON."""
     t0 = time.perf_counter()
-    mode, warehouse_dir = argv[0], Path(argv[1])
-    build = warehouse_dir / "build" / "ascn_build.duckdb"
+    mode, output_dir = argv[0], Path(argv[1])
+    build = output_dir / "build" / "ascn_build.duckdb"
     if mode == "refresh":  # exactly `python -m pipelines.run` (what `make run` runs)
         from pipelines.run import main as run_nightly
 
@@ -89,9 +93,9 @@ def child(argv: list[str]) -> None:
         min_coverage = float(argv[2])
         sql_files = argv[3:]
         if mode == "direct_publish":
+            from assets.publish.report import render_report
             from warehouse.dictionary import export_data_dictionary
             from warehouse.publish import publish
-            from warehouse.report import render_report
         t1 = time.perf_counter()
         from pipelines.settings import Settings
 
@@ -100,21 +104,21 @@ def child(argv: list[str]) -> None:
         con = duckdb.connect(str(build), config=config)
         try:
             for name in sql_files:
-                run_sql_file(con, name, {"min_coverage": min_coverage})
+                run_sql_file(con, Path(name), {"min_coverage": min_coverage})
             if mode == "direct_publish":
-                export_data_dictionary(con, warehouse_dir)
-                published = warehouse_dir / "ascn.duckdb"
-                publish(con, published, warehouse_dir / "parquet", "bench-direct")
+                export_data_dictionary(con, output_dir)
+                published = output_dir / "ascn.duckdb"
+                publish(con, published, output_dir / "parquet", "bench-direct")
         finally:
             con.close()
         if mode == "direct_publish":
-            render_report(published, warehouse_dir / "reports")
+            render_report(published, output_dir / "reports")
     else:  # pipeline: materialize the selected assets with Dagster, in-process
         import dagster as dg
 
-        from assets.indicators import marts_indicators, staging_measures
-        from assets.publish import published_warehouse
-        from assets.versions import FORCE_TAG
+        from assets.indicators.assets import marts_indicators, staging_measures
+        from assets.publish.assets import published_warehouse
+        from pipelines.framework.versions import FORCE_TAG
         from pipelines.resources import WarehouseResource
 
         selected = [marts_indicators]
@@ -125,7 +129,7 @@ def child(argv: list[str]) -> None:
             result = dg.materialize(
                 selected,
                 instance=instance,
-                resources={"warehouse": WarehouseResource(warehouse_dir=str(warehouse_dir))},
+                resources={"warehouse": WarehouseResource(output_dir=str(output_dir))},
                 tags={FORCE_TAG: "true"},  # the same work as the direct path, never skipped
             )
         if not result.success:
@@ -158,13 +162,13 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def child_cmd(mode: str, warehouse_dir: Path, *args: str) -> list[str]:
+def child_cmd(mode: str, output_dir: Path, *args: str) -> list[str]:
     return [
         sys.executable,
         str(Path(__file__).resolve()),
         "--child",
         mode,
-        str(warehouse_dir),
+        str(output_dir),
         *args,
     ]
 
@@ -182,7 +186,7 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
     """
     import duckdb
 
-    from assets.catalogue import load_catalogue
+    from assets.indicators.catalogue import load_catalogue
     from warehouse.db import checked_identifier, defined_tables, run_sql_file
 
     ref = REPO / "data" / "reference"
@@ -314,7 +318,7 @@ def bench_refresh(repeat: int, tmp: Path, keep_build: Path) -> dict:
     for i in range(repeat):
         wdir, home = tmp / f"refresh{i}" / "warehouse", tmp / f"refresh{i}" / "home"
         home.mkdir(parents=True)
-        env = base_env(ASCN_WAREHOUSE_DIR=str(wdir), DAGSTER_HOME=str(home))
+        env = base_env(ASCN_OUTPUT_DIR=str(wdir), DAGSTER_HOME=str(home))
         cmd = child_cmd("refresh", wdir)
         full.append(run_child(cmd, env))
         if i == 0:
@@ -335,7 +339,7 @@ def bench_transform(repeat: int, build: Path, tmp: Path, min_coverage: float, *,
     publish=True: staging/measures -> marts/indicators -> publish (with dictionary, Parquet and
     HTML report) on both paths; publish=False: the marts SQL only (marts/indicators).
     """
-    sql = (["staging/measures.sql"] if publish else []) + MARTS_SQL
+    sql = ([str(INDICATOR_SQL / "staging_measures.sql")] if publish else []) + MARTS_SQL
     suffix = "_publish" if publish else "_marts"
     out: dict[str, list[dict]] = {"pipeline": [], "direct": []}
     for i in range(repeat):
@@ -345,7 +349,7 @@ def bench_transform(repeat: int, build: Path, tmp: Path, min_coverage: float, *,
             (wdir / "build").mkdir(parents=True)
             home.mkdir()
             shutil.copy(build, wdir / "build" / "ascn_build.duckdb")
-            env = base_env(ASCN_WAREHOUSE_DIR=str(wdir), DAGSTER_HOME=str(home))
+            env = base_env(ASCN_OUTPUT_DIR=str(wdir), DAGSTER_HOME=str(home))
             extra = () if kind == "pipeline" else (str(min_coverage), *sql)
             out[kind].append(run_child(child_cmd(kind + suffix, wdir, *extra), env))
             if i < repeat - 1 or kind == "pipeline":
@@ -362,8 +366,8 @@ def publish_once(wdir: Path, *, report: bool) -> dict:
     """Publish a finished synthetic build once (copy + Parquet), and time the HTML report."""
     import duckdb
 
+    from assets.publish.report import render_report
     from warehouse.publish import publish
-    from warehouse.report import render_report
 
     out: dict = {}
     t0 = time.perf_counter()
@@ -593,7 +597,7 @@ def main() -> int:
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
-    from assets.indicators import MIN_FOCUS_AREA_COVERAGE
+    from assets.indicators.assets import MIN_FOCUS_AREA_COVERAGE
 
     res: dict = {"machine": machine(), "repeat": args.repeat, "targets": TARGETS}
     with tempfile.TemporaryDirectory(prefix="ascn-bench-") as tmp_name:

@@ -56,20 +56,19 @@ def _rows_differ(
     """(rows only in before, rows only in after), as multisets."""
     cols = ", ".join(_ident(c) for c in columns)
     t = f"{_ident(schema)}.{_ident(table)}"
-    only_before = _count(
-        con, f"select count(*) from (select {cols} from a.{t} except all select {cols} from b.{t})"
-    )
-    only_after = _count(
-        con, f"select count(*) from (select {cols} from b.{t} except all select {cols} from a.{t})"
-    )
+    # Identifiers come from the files' own catalogue, quoted by _ident.
+    sql = "select count(*) from (select {c} from {x}.{t} except all select {c} from {y}.{t})"
+    only_before = _count(con, sql.format(c=cols, t=t, x="a", y="b"))
+    only_after = _count(con, sql.format(c=cols, t=t, x="b", y="a"))
     return only_before, only_after
 
 
 def compare(before: Path, after: Path) -> list[str]:
     """One line per difference between the two published files; empty when identical."""
     con = duckdb.connect()
-    con.execute(f"attach '{_literal(before)}' as a (read_only)")
-    con.execute(f"attach '{_literal(after)}' as b (read_only)")
+    # ATTACH takes no bound parameter for its path: quoted as a string literal instead.
+    con.execute(f"attach '{_literal(before)}' as a (read_only)")  # noqa: S608
+    con.execute(f"attach '{_literal(after)}' as b (read_only)")  # noqa: S608
     problems: list[str] = []
     for schema in ("marts", "raw", "staging", "quarantine"):
         ta, tb = _tables(con, "a", schema), _tables(con, "b", schema)
@@ -81,8 +80,9 @@ def compare(before: Path, after: Path) -> list[str]:
             name = f"{schema}.{table}"
             ca, cb = (_columns(con, d, schema, table) for d in ("a", "b"))
             if schema in ("raw", "staging"):
-                na = _count(con, f"select count(*) from a.{_ident(schema)}.{_ident(table)}")
-                nb = _count(con, f"select count(*) from b.{_ident(schema)}.{_ident(table)}")
+                t = f"{_ident(schema)}.{_ident(table)}"
+                na = _count(con, f"select count(*) from a.{t}")  # noqa: S608
+                nb = _count(con, f"select count(*) from b.{t}")  # noqa: S608
                 if na != nb:
                     problems.append(f"{name}: {na} rows before, {nb} after")
                 continue

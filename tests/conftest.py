@@ -14,12 +14,12 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_nightly(warehouse_dir: Path, **env: str) -> dg.ExecuteInProcessResult:
-    """Run the real nightly job in this process against `warehouse_dir` (offline by default)."""
+def run_nightly(output_dir: Path, **env: str) -> dg.ExecuteInProcessResult:
+    """Run the real nightly job in this process against `output_dir` (offline by default)."""
     from pipelines.definitions import defs
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASCN_WAREHOUSE_DIR", str(warehouse_dir))
+        mp.setenv("ASCN_OUTPUT_DIR", str(output_dir))
         mp.setenv("ASCN_MODE", env.pop("ASCN_MODE", "offline"))
         for key, value in env.items():
             mp.setenv(key, value)
@@ -32,10 +32,10 @@ def run_nightly(warehouse_dir: Path, **env: str) -> dg.ExecuteInProcessResult:
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One full offline run of the pipeline for the whole session; returns the warehouse dir."""
-    warehouse_dir = tmp_path_factory.mktemp("warehouse")
-    result = run_nightly(warehouse_dir)
+    output_dir = tmp_path_factory.mktemp("warehouse")
+    result = run_nightly(output_dir)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return warehouse_dir
+    return output_dir
 
 
 @pytest.fixture

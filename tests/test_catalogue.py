@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from assets.catalogue import COLUMNS, load_catalogue
+from assets.indicators.catalogue import COLUMNS, load_catalogue
 from pipelines.settings import REPO_ROOT
 from warehouse.db import defined_tables
 

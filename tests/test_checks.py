@@ -70,7 +70,7 @@ def _warehouse(published, tmp_path, bad_sql: str | None) -> WarehouseResource:
         con = duckdb.connect(str(target))
         con.execute(bad_sql)
         con.close()
-    return WarehouseResource(warehouse_dir=str(tmp_path))
+    return WarehouseResource(output_dir=str(tmp_path))
 
 
 @pytest.mark.parametrize(("check", "bad_sql"), CASES, ids=lambda c: getattr(c, "__name__", ""))

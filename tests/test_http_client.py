@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipelines.clients.http import (
+from pipelines.framework.http import (
     HttpClient,
     HttpResponse,
     RetryableResponse,

@@ -20,8 +20,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipelines.clients.http import HttpClient, SourceError
-from pipelines.clients.iati import COLUMNS, FIELDS, IatiClient, parse_activity_docs
+from assets.projects.iati_api import COLUMNS, FIELDS, IatiClient, parse_activity_docs
+from pipelines.framework.http import HttpClient, SourceError
 
 PATH = "/datastore/activity/select"
 KEY = "test-key-123"

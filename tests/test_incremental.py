@@ -157,7 +157,7 @@ def test_code_version_covers_exactly_the_tracked_code_and_no_run_output() -> Non
     and every tracked code, SQL or template file must."""
     import subprocess
 
-    from assets.versions import code_files
+    from pipelines.framework.versions import code_files
 
     tracked = subprocess.run(
         ["git", "ls-files", "assets", "checks", "pipelines", "warehouse"],

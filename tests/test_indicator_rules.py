@@ -4,7 +4,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.catalogue import COLUMNS
+from assets.indicators.assets import SQL_DIR
+from assets.indicators.catalogue import COLUMNS
 from warehouse.db import run_sql_file
 
 
@@ -83,9 +84,9 @@ def con(tmp_path):
     con.execute("create table staging.indicator_catalogue as select * from catalogue")
     con.execute("create table staging.focus_areas as select 'health' as focus_area_id, "
                 "'Health' as name")  # fmt: skip
-    run_sql_file(con, "marts/indicator_values.sql")
-    run_sql_file(con, "marts/focus_area_scores.sql", {"min_coverage": 0.5})
-    run_sql_file(con, "marts/city_profile.sql")
+    run_sql_file(con, SQL_DIR / "indicator_values.sql")
+    run_sql_file(con, SQL_DIR / "focus_area_scores.sql", {"min_coverage": 0.5})
+    run_sql_file(con, SQL_DIR / "city_profile.sql")
     yield con
     con.close()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.infrastructure_parse import (
+from assets.infrastructure.parse import (
     OUTPUT_COLUMNS,
     load_city_boundaries,
     load_metric_catalogue,

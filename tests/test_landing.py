@@ -3,8 +3,8 @@
 import dagster as dg
 import pytest
 
-from assets.landing import permanent_errors_fail_fast
-from pipelines.clients.http import SourceError
+from pipelines.framework.http import SourceError
+from pipelines.framework.landing import permanent_errors_fail_fast
 
 
 @pytest.mark.parametrize(

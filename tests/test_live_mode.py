@@ -37,7 +37,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from assets.infrastructure_parse import EARTH_RADIUS_KM
+from assets.infrastructure.parse import EARTH_RADIUS_KM
 from pipelines.definitions import defs
 from pipelines.sensors import project_register_inbox
 
@@ -46,7 +46,7 @@ DATA = REPO / "data"
 FIXTURE = Path(__file__).parent / "fixtures" / "worldbank_projects_records_asean.json"
 RECORDS = json.loads(FIXTURE.read_text(encoding="utf-8"))
 
-ASEAN = [  # (ISO3, ISO2, name) in the order assets.population.ASEAN_ISO3 asks for them
+ASEAN = [  # (ISO3, ISO2, name) in the order assets.population.assets.ASEAN_ISO3 asks for them
     ("BRN", "BN", "Brunei Darussalam"),
     ("KHM", "KH", "Cambodia"),
     ("IDN", "ID", "Indonesia"),
@@ -448,7 +448,7 @@ def live(tmp_path_factory):
     env = {
         "ASCN_MODE": "live",
         "ASCN_DATA_DIR": str(trimmed_data_dir(base / "data")),
-        "ASCN_WAREHOUSE_DIR": str(base / "warehouse"),
+        "ASCN_OUTPUT_DIR": str(base / "warehouse"),
         "DAGSTER_HOME": str(base / "dagster_home"),
         "ASCN_WORLDBANK_API_URL": apis.url("/wb/v2"),
         "ASCN_WORLDBANK_PROJECTS_API_URL": apis.url("/wbp/api/v2/projects"),
@@ -682,7 +682,7 @@ def test_extract_mode_measures_a_local_pbf(tmp_path, monkeypatch):
         monkeypatch,
         {
             "ASCN_OSM_PBF": str(pbf),
-            "ASCN_WAREHOUSE_DIR": str(warehouse),
+            "ASCN_OUTPUT_DIR": str(warehouse),
             "ASCN_INBOX_DIR": str(tmp_path / "empty_inbox"),
             "DAGSTER_HOME": str(tmp_path / "dagster_home"),
         },
@@ -762,7 +762,7 @@ def test_inbox_register_lands_good_rows_and_quarantines_bad_ones(tmp_path, monke
     result = run_nightly(
         monkeypatch,
         {
-            "ASCN_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
+            "ASCN_OUTPUT_DIR": str(tmp_path / "warehouse"),
             "ASCN_INBOX_DIR": str(inbox),
             "DAGSTER_HOME": str(tmp_path / "dagster_home"),
         },

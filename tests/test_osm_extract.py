@@ -13,8 +13,8 @@ from pathlib import Path
 import osmium
 import pytest
 
-from assets.infrastructure_parse import EARTH_RADIUS_KM, measure_with_extract
-from pipelines.clients.overpass import Boundary, MetricSpec, parse_tag_filter
+from assets.infrastructure.overpass_client import Boundary, MetricSpec, parse_tag_filter
+from assets.infrastructure.parse import EARTH_RADIUS_KM, measure_with_extract
 
 # --- the synthetic city ---------------------------------------------------------------------
 LAT0, LON0, RADIUS_KM = 10.0, 100.0, 2.0

@@ -13,14 +13,14 @@ import time
 import pytest
 from werkzeug import Response
 
-from assets.infrastructure_parse import measure_with_extract, measure_with_overpass
-from pipelines.clients.http import HttpClient, SourceError
-from pipelines.clients.overpass import (
+from assets.infrastructure.overpass_client import (
     Boundary,
     OverpassClient,
     element_to_feature,
     parse_tag_filter,
 )
+from assets.infrastructure.parse import measure_with_extract, measure_with_overpass
+from pipelines.framework.http import HttpClient, SourceError
 from tests.test_osm_extract import BOUNDARY, EXPECTED, METRICS, NODES, WAYS, write_osm_xml
 
 OSM3S = {

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from assets.catalogue import COLUMNS
+from assets.indicators.catalogue import COLUMNS
 
 
 def value(con, city: str, indicator: str) -> float:

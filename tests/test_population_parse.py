@@ -1,4 +1,4 @@
-"""Tests of assets.population_parse on the real bundled files and on deliberately bad files.
+"""Tests of assets.population.parse on the real bundled files and on deliberately bad files.
 
 Expected values were read by hand from the source files / DOMAIN.md, not from the parser.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.population_parse import (
+from assets.population.parse import (
     REJECT_COLUMNS,
     city_name_index,
     read_census_figures,

@@ -1,4 +1,4 @@
-"""Bad-input corpus for the city project register (assets.projects_parse.read_project_register).
+"""Bad-input corpus for the city project register (assets.projects.parse.read_project_register).
 
 Every file is generated here under tmp_path. Cities are a small test frame (real city names,
 ids in the registry's format); project rows are EXAMPLE data made up for the tests.
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from assets.projects_parse import REGISTER_COLUMNS, read_project_register
+from assets.projects.parse import REGISTER_COLUMNS, read_project_register
 
 TODAY = date(2025, 6, 1)
 HEADER = ",".join(REGISTER_COLUMNS)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.projects_parse import (
+from assets.projects.parse import (
     CONFORMED_COLUMNS,
     add_usd,
     conform_iati,
@@ -27,7 +27,7 @@ from assets.projects_parse import (
     read_project_register,
     to_usd,
 )
-from pipelines.clients.worldbank_projects import parse_projects_payload
+from assets.projects.worldbank_projects_api import parse_projects_payload
 
 ROOT = Path(__file__).resolve().parents[1]
 WB_FILE = ROOT / "data/sources/projects/worldbank_projects_asean_2013.json"
@@ -131,7 +131,7 @@ def test_sector_map_uses_known_focus_areas(sector_map):
 
 # ----------------------------------------------------------------------------- IATI (synthetic)
 def iati_docs() -> pd.DataFrame:
-    """SYNTHETIC EXAMPLE activities in the shape of pipelines.clients.iati's normaliser."""
+    """SYNTHETIC EXAMPLE activities in the shape of assets.projects.iati_api's normaliser."""
     base = {
         "description": None,
         "reporting_org_ref": "XX-EXAMPLE-1",

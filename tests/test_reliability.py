@@ -72,7 +72,7 @@ def start_run(warehouse: Path, home: Path, log: Path, *, force: bool = True) -> 
     env.update(
         ASCN_FORCE_REBUILD="1" if force else "0",
         ASCN_MODE="offline",
-        ASCN_WAREHOUSE_DIR=str(warehouse),
+        ASCN_OUTPUT_DIR=str(warehouse),
         DAGSTER_HOME=str(home),
         DAGSTER_DISABLE_TELEMETRY="1",
         GX_ANALYTICS_ENABLED="False",
@@ -354,7 +354,7 @@ def test_unreadable_build_file_is_deleted_and_rebuilt(
     damage(build)
     with pytest.raises(duckdb.Error):
         duckdb.connect(str(build)).close()
-    resource = WarehouseResource(warehouse_dir=str(tmp_path))
+    resource = WarehouseResource(output_dir=str(tmp_path))
     t0 = time.monotonic()
     resource.setup_for_execution(dg.build_init_resource_context())
     try:
@@ -405,15 +405,15 @@ def test_second_writer_is_refused_while_the_lock_is_held_and_a_stale_lock_file_i
 ) -> None:
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "run.lock").touch()  # left by a killed run: no holder, no effect
-    first = WarehouseResource(warehouse_dir=str(tmp_path))
+    first = WarehouseResource(output_dir=str(tmp_path))
     first.setup_for_execution(dg.build_init_resource_context())
     try:
-        second = WarehouseResource(warehouse_dir=str(tmp_path))
+        second = WarehouseResource(output_dir=str(tmp_path))
         with pytest.raises(WarehouseBusyError, match=BUSY):
             second.setup_for_execution(dg.build_init_resource_context())
     finally:
         first.teardown_after_execution(dg.build_init_resource_context())
-    third = WarehouseResource(warehouse_dir=str(tmp_path))
+    third = WarehouseResource(output_dir=str(tmp_path))
     third.setup_for_execution(dg.build_init_resource_context())
     third.teardown_after_execution(dg.build_init_resource_context())
 
@@ -624,9 +624,7 @@ def test_every_environment_variable_is_documented_in_env_example() -> None:
         r"^export (\w+) \?=", makefile, re.M
     ):
         read.setdefault(name, "Makefile")
-    assert {"ASCN_MODE", "ASCN_WAREHOUSE_DIR", "ASCN_FAILURE_WEBHOOK_URL", "DAGSTER_HOME"} <= set(
-        read
-    )
+    assert {"ASCN_MODE", "ASCN_OUTPUT_DIR", "ASCN_FAILURE_WEBHOOK_URL", "DAGSTER_HOME"} <= set(read)
     missing = {n: where for n, where in read.items() if n not in env_example()}
     assert not missing, f"not documented in .env.example: {missing}"
 

@@ -18,8 +18,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from warehouse import report as report_mod
-from warehouse.report import format_number, render_report
+from assets.publish import report as report_mod
+from assets.publish.report import format_number, render_report
 
 KHMER_BATTAMBANG = "បាត់ដំបង"
 EVIL = "<script>alert(1)</script>"
@@ -365,7 +365,7 @@ def test_report_is_self_contained(real_report: Path) -> None:
 
 
 def test_asset_metadata_links_report(published: Path, tmp_path: Path) -> None:
-    from assets.publish import published_warehouse
+    from assets.publish.assets import published_warehouse
     from pipelines.resources import WarehouseResource
 
     (tmp_path / "build").mkdir()
@@ -373,7 +373,7 @@ def test_asset_metadata_links_report(published: Path, tmp_path: Path) -> None:
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
             [published_warehouse],
-            resources={"warehouse": WarehouseResource(warehouse_dir=str(tmp_path))},
+            resources={"warehouse": WarehouseResource(output_dir=str(tmp_path))},
             instance=instance,
         )
     assert result.success

@@ -36,7 +36,7 @@ def test_make_dev_serves_ui_with_running_schedule(tmp_path):
     env = os.environ | {
         "DAGSTER_HOME": str(home),
         "ASCN_UI_PORT": str(port),
-        "ASCN_WAREHOUSE_DIR": str(tmp_path / "warehouse"),
+        "ASCN_OUTPUT_DIR": str(tmp_path / "warehouse"),
     }
     proc = subprocess.Popen(
         ["make", "dev"],

@@ -17,8 +17,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipelines.clients.http import HttpClient, SourceError
-from pipelines.clients.worldbank import WorldBankClient
+from assets.population.worldbank_api import WorldBankClient
+from pipelines.framework.http import HttpClient, SourceError
 
 PATH = "/v2/country/BRN;KHM/indicator/SP.POP.TOTL"
 VINTAGE = "2018-04-24"

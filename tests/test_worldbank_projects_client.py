@@ -21,13 +21,13 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipelines.clients.http import HttpClient, SourceError
-from pipelines.clients.worldbank_projects import (
+from assets.projects.worldbank_projects_api import (
     COLUMNS,
     FIELDS,
     WorldBankProjectsClient,
     parse_projects_payload,
 )
+from pipelines.framework.http import HttpClient, SourceError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "worldbank_projects_records_asean.json"
 RECORDS = json.loads(FIXTURE.read_text(encoding="utf-8"))

@@ -18,6 +18,9 @@ import duckdb
 import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+# Each source family keeps its SQL beside its Python: assets/<family>/sql/*.sql.
+FAMILY_SQL_GLOB = "assets/*/sql/*.sql"
+REPO_ROOT = SQL_DIR.parents[1]
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 # Tables written from pandas frames by assets rather than by a CREATE in the SQL files.
 PYTHON_BUILT_TABLES = frozenset(
@@ -33,14 +36,16 @@ def checked_identifier(name: str) -> str:
     return name
 
 
-def read_sql(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8")
+def read_sql(name: str | Path) -> str:
+    """A SQL file: a path, or a name relative to warehouse/sql."""
+    path = name if isinstance(name, Path) else SQL_DIR / name
+    return path.read_text(encoding="utf-8")
 
 
 def run_sql_file(
-    con: duckdb.DuckDBPyConnection, name: str, params: Mapping[str, Any] | None = None
+    con: duckdb.DuckDBPyConnection, name: str | Path, params: Mapping[str, Any] | None = None
 ) -> None:
-    """Run every statement of `warehouse/sql/<name>`, binding only the parameters it uses."""
+    """Run every statement of a SQL file (see `read_sql`), binding only the parameters it uses."""
     for statement in duckdb.extract_statements(read_sql(name)):
         used = {k: v for k, v in (params or {}).items() if f"${k}" in statement.query}
         con.execute(statement, used) if used else con.execute(statement)
@@ -54,7 +59,7 @@ def defined_tables() -> set[str]:
         re.IGNORECASE,
     )
     found: set[str] = set(PYTHON_BUILT_TABLES)
-    for path in SQL_DIR.rglob("*.sql"):
+    for path in [*SQL_DIR.rglob("*.sql"), *REPO_ROOT.glob(FAMILY_SQL_GLOB)]:
         found.update(m.lower() for m in pattern.findall(path.read_text(encoding="utf-8")))
     return found
 

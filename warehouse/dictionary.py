@@ -6,7 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import checked_identifier, run_sql_file
+from warehouse.db import REPO_ROOT, checked_identifier, run_sql_file
+
+COMMENTS_SQL = REPO_ROOT / "assets" / "indicators" / "sql" / "comments.sql"
 
 QUERY = """
 select t.schema_name, t.table_name, t.comment as table_description, c.column_name,
@@ -20,7 +22,7 @@ order by t.table_name, c.column_index
 
 def export_data_dictionary(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
     """Apply the comments in `sql/marts/comments.sql` and write `data_dictionary.csv`/`.md`."""
-    run_sql_file(con, "marts/comments.sql")
+    run_sql_file(con, COMMENTS_SQL)
     _comment_profile_columns(con)
     frame = con.execute(QUERY).df()
     out_dir.mkdir(parents=True, exist_ok=True)

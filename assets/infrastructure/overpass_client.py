@@ -7,7 +7,7 @@ shared `HttpClient`; this module only builds queries and reads Overpass JSON:
   (the counts are strings) -> `OverpassResult.count`;
 * line / area metrics: `out geom;` -> nodes, ways with `geometry`, relations with member
   `geometry` (or `center` only) -> `OverpassResult.features`; lengths and areas are computed in
-  Python by `assets.infrastructure_parse`, the same code the PBF back-end uses;
+  Python by `assets.infrastructure.parse`, the same code the PBF back-end uses;
 * `osm3s.timestamp_osm_base` is kept as the data vintage;
 * an Overpass runtime error is an HTTP 200 with a `remark` ("runtime error: Query timed out")
   -> `SourceError` naming city, metric and URL; a body that is not JSON (HTML error page,
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.clients.http import HttpClient, HttpResponse, SourceError
+from pipelines.framework.http import HttpClient, HttpResponse, SourceError
 
 AREA_ID_OFFSET = 3_600_000_000  # Overpass area id = OSM relation id + 3600000000
 GEOMETRIES = ("point", "line", "area")

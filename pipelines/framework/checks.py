@@ -8,12 +8,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.versions import replay_check
-from checks.expectations import SpecBuilder, summarize, validate_frame
+from pipelines.framework.expectations import SpecBuilder, summarize, validate_frame
+from pipelines.framework.versions import replay_check
 from pipelines.resources import WarehouseResource
 from warehouse.db import checked_identifier
 
-CHECK_SQL = Path(__file__).resolve().parent / "sql"
+CHECK_SQL = Path(__file__).resolve().parents[2] / "checks" / "sql"
 
 
 def _key(asset: str) -> dg.AssetKey:

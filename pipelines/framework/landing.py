@@ -12,14 +12,13 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from assets.versions import build_if_changed, input_version
-from pipelines.clients.http import SourceError
+from pipelines.framework.http import SourceError
+from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.db import Lineage, content_hash, quarantine, write_raw
 
 # Parse step: returns (rows, rejects); rejects may be empty.
 Parser = Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
-NO_REJECTS = pd.DataFrame(columns=["source_uri", "row_number", "field", "value", "reason"])
 
 
 @contextmanager

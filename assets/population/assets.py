@@ -1,25 +1,29 @@
 """Population: city figures (censuses, UN WUP 2018, GHSL) and national context (World Bank)."""
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
-from assets.landing import (
-    NO_REJECTS,
+from assets.population.parse import (
+    read_census_figures,
+    read_ghsl_urban_centres,
+    read_national_snapshot,
+    read_wup2018,
+)
+from assets.population.worldbank_api import WorldBankClient
+from pipelines.framework.landing import (
     Payload,
     file_bytes,
     land,
     land_files,
     permanent_errors_fail_fast,
 )
-from assets.population_parse import (
-    read_census_figures,
-    read_ghsl_urban_centres,
-    read_national_snapshot,
-    read_wup2018,
-)
-from assets.sql_assets import sql_asset
-from pipelines.clients.worldbank import WorldBankClient
+from pipelines.framework.rejects import NO_REJECTS
+from pipelines.framework.sql_assets import sql_asset
 from pipelines.resources import SourcesResource, WarehouseResource
+
+SQL_DIR = Path(__file__).with_name("sql")
 
 ASEAN_ISO3 = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
 RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
@@ -130,7 +134,7 @@ def fetch_worldbank_live(sources: SourcesResource) -> pd.DataFrame:
 
 staging_population = sql_asset(
     key="staging/population",
-    sql_files=["staging/population.sql"],
+    sql_files=[SQL_DIR / "staging_population.sql"],
     deps=[
         "raw/census_population",
         "raw/wup2018_population",

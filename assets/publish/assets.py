@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import dagster as dg
 
-from assets.versions import build_if_changed, input_version
+from assets.publish.report import render_report
+from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.dictionary import export_data_dictionary
 from warehouse.publish import publish
-from warehouse.report import render_report
 
 MARTS = [dg.AssetKey(["marts", "indicators"]), dg.AssetKey(["marts", "projects"])]
 
@@ -34,7 +34,7 @@ def published_warehouse(
     with warehouse.connect() as con:
 
         def build() -> dict[str, dg.MetadataValue]:
-            dictionary = export_data_dictionary(con, settings.warehouse_dir)
+            dictionary = export_data_dictionary(con, settings.output_dir)
             publication = publish(
                 con, settings.published_db, settings.parquet_dir, context.run.run_id
             )

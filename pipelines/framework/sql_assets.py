@@ -1,11 +1,12 @@
 """Staging and mart assets are SQL files run against the build database; this builds them."""
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from assets.versions import build_if_changed, input_version
+from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.db import checked_identifier, run_sql_file
 
@@ -22,7 +23,7 @@ def table_counts(con, tables: Sequence[str]) -> dict[str, dg.MetadataValue]:
 def sql_asset(
     *,
     key: str,
-    sql_files: Sequence[str],
+    sql_files: Sequence[Path],
     deps: Sequence[str],
     tables: Sequence[str],
     description: str,

@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from assets.landing import NO_REJECTS, Payload, file_bytes, land, permanent_errors_fail_fast
-from assets.population import ASEAN_ISO3, REGISTRY, RETRY
-from assets.projects_parse import (
+from assets.population.assets import ASEAN_ISO3, REGISTRY, RETRY
+from assets.projects.iati_api import IatiClient
+from assets.projects.parse import (
     add_usd,
     conform_iati,
     conform_worldbank,
@@ -20,16 +20,24 @@ from assets.projects_parse import (
     read_company_register,
     read_project_register,
 )
-from assets.sql_assets import table_counts
-from assets.versions import build_if_changed, input_version
-from pipelines.clients.iati import IatiClient
-from pipelines.clients.worldbank_projects import WorldBankProjectsClient, parse_projects_payload
+from assets.projects.worldbank_projects_api import WorldBankProjectsClient, parse_projects_payload
+from pipelines.framework import inbox
+from pipelines.framework.landing import (
+    Payload,
+    file_bytes,
+    land,
+    permanent_errors_fail_fast,
+)
+from pipelines.framework.rejects import NO_REJECTS
+from pipelines.framework.sql_assets import table_counts
+from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from warehouse.db import quarantine, run_sql_file
 
+SQL_DIR = Path(__file__).with_name("sql")
+
 ASEAN_ISO2 = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]
 assert len(ASEAN_ISO2) == len(ASEAN_ISO3)
-REGISTER_SUFFIXES = {".csv", ".xlsx"}
 
 
 def to_storable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,12 +123,7 @@ def raw_iati_activities(
 def register_files(s) -> list[Path]:
     """Bundled documented projects first, then every register dropped in the inbox."""
     bundled = [s.sources_dir / "projects" / "documented_city_projects.csv"]
-    inbox = sorted(
-        p
-        for p in (s.inbox_dir.iterdir() if s.inbox_dir.is_dir() else [])
-        if p.is_file() and p.suffix.lower() in REGISTER_SUFFIXES and not p.name.startswith(".")
-    )
-    return bundled + inbox
+    return bundled + inbox.register_files(s.inbox_dir)
 
 
 @dg.asset(key=["raw", "project_register"], group_name="raw", deps=[REGISTRY], kinds={"csv", "xlsx"})
@@ -286,7 +289,7 @@ def _build_project_marts(
     projects = from_storable(con.execute("select * from staging.projects").df(), LIST_COLUMNS)
     matches = match_companies(companies, projects)  # noqa: F841 - scanned by DuckDB
     con.execute("create or replace table staging.business_matches as select * from matches")
-    run_sql_file(con, "marts/projects.sql")
+    run_sql_file(con, SQL_DIR / "marts_projects.sql")
     meta = table_counts(
         con,
         [

@@ -32,10 +32,11 @@ CODE_GLOBS = (
     "assets/**/*.py",
     "checks/**/*.py",
     "checks/sql/**/*.sql",
+    "assets/**/*.sql",
+    "assets/**/templates/**/*.html",
     "pipelines/**/*.py",
     "warehouse/*.py",
     "warehouse/sql/**/*.sql",
-    "warehouse/templates/**/*.html",
 )
 
 Metadata = Mapping[str, dg.MetadataValue]

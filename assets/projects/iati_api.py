@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from pipelines.clients.http import HttpClient, SourceError
+from pipelines.framework.http import HttpClient, SourceError
 
 SOURCE = "iati"
 API_KEY_HEADER = "Ocp-Apim-Subscription-Key"

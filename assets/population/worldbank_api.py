@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.clients.http import HttpClient, HttpResponse, RetryableResponse, SourceError
+from pipelines.framework.http import HttpClient, HttpResponse, RetryableResponse, SourceError
 
 SOURCE = "worldbank_indicators"
 #: World Bank error ids worth another try (service unavailable, unexpected error).

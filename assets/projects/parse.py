@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ISO4217_PATH = REPO_ROOT / "data" / "reference" / "iso4217_currencies.csv"
 SECTOR_MAP_PATH = REPO_ROOT / "data" / "catalogue" / "sector_focus_map.csv"
 FX_RATES_PATH = REPO_ROOT / "data" / "reference" / "fx_rates_usd.csv"
@@ -734,7 +734,7 @@ def _finish(rows: list[dict]) -> pd.DataFrame:
 def conform_worldbank(
     frame: pd.DataFrame, cities: pd.DataFrame, sector_map: pd.DataFrame
 ) -> pd.DataFrame:
-    """World Bank projects normalised by pipelines.clients.worldbank_projects
+    """World Bank projects normalised by assets.projects.worldbank_projects_api
     (parse_projects_payload) -> CONFORMED_COLUMNS."""
     index = _CityIndex(cities)
     rows = []

@@ -1,12 +1,16 @@
 """Comparable indicators: catalogue, long measures table, values, scores, ranks and coverage."""
 
+from pathlib import Path
+
 import dagster as dg
 
-from assets.catalogue import load_catalogue
-from assets.sql_assets import sql_asset, table_counts
-from assets.versions import build_if_changed, input_version
+from assets.indicators.catalogue import load_catalogue
+from pipelines.framework.sql_assets import sql_asset, table_counts
+from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from warehouse.db import defined_tables, run_sql_file
+
+SQL_DIR = Path(__file__).with_name("sql")
 
 # A focus-area score needs scores for at least half of the area's city-level indicators.
 MIN_FOCUS_AREA_COVERAGE = 0.5
@@ -48,7 +52,7 @@ def _column(con, sql: str) -> set[str]:
 
 staging_measures = sql_asset(
     key="staging/measures",
-    sql_files=["staging/measures.sql"],
+    sql_files=[SQL_DIR / "staging_measures.sql"],
     deps=["staging/population", "staging/infrastructure", "staging/projects"],
     tables=["staging.measures"],
     description="Every measured quantity of every city in one long table (the indicators' input).",
@@ -73,9 +77,9 @@ def marts_indicators(
 
 
 def _build_indicators(con) -> dict[str, dg.MetadataValue]:
-    run_sql_file(con, "marts/indicator_values.sql")
-    run_sql_file(con, "marts/focus_area_scores.sql", {"min_coverage": MIN_FOCUS_AREA_COVERAGE})
-    run_sql_file(con, "marts/city_profile.sql")
+    run_sql_file(con, SQL_DIR / "indicator_values.sql")
+    run_sql_file(con, SQL_DIR / "focus_area_scores.sql", {"min_coverage": MIN_FOCUS_AREA_COVERAGE})
+    run_sql_file(con, SQL_DIR / "city_profile.sql")
     meta = table_counts(
         con,
         [

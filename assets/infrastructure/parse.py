@@ -33,8 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from assets.projects_parse import ISO2_TO_ISO3
-from pipelines.clients.overpass import (
+from assets.infrastructure.overpass_client import (
     BOUNDARY_KINDS,
     GEOMETRIES,
     Boundary,
@@ -43,6 +42,7 @@ from pipelines.clients.overpass import (
     OverpassClient,
     parse_tag_filter,
 )
+from assets.projects.parse import ISO2_TO_ISO3
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 OUTPUT_COLUMNS = [

@@ -1,12 +1,17 @@
 """Reference data: the city registry, the six ASCN focus areas and the boundary types."""
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
-from assets.landing import NO_REJECTS, land_files
-from assets.population_parse import read_cities
-from assets.sql_assets import sql_asset
+from assets.reference.cities import read_cities
+from pipelines.framework.landing import land_files
+from pipelines.framework.rejects import NO_REJECTS
+from pipelines.framework.sql_assets import sql_asset
 from pipelines.resources import SourcesResource, WarehouseResource
+
+SQL_DIR = Path(__file__).with_name("sql")
 
 
 def _csv(path) -> pd.DataFrame:
@@ -51,7 +56,7 @@ def raw_boundary_types(
 
 staging_reference = sql_asset(
     key="staging/reference",
-    sql_files=["staging/reference.sql"],
+    sql_files=[SQL_DIR / "staging_reference.sql"],
     deps=["raw/cities", "raw/focus_areas", "raw/boundary_types"],
     tables=["staging.cities", "staging.focus_areas", "staging.boundary_types"],
     description="Typed registry of cities, focus areas and boundary types.",

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from pipelines.clients.http import HttpClient, SourceError
+from pipelines.framework.http import HttpClient, SourceError
 
 SOURCE = "worldbank_projects"
 DEFAULT_MAX_PAGES = 200

@@ -2,11 +2,13 @@
 real metrics (GHSL urban centres with OSM street networks, official hospital lists, SDG 11.2.1)."""
 
 import math
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from assets.infrastructure_parse import (
+from assets.infrastructure.overpass_client import Boundary, OverpassClient
+from assets.infrastructure.parse import (
     load_city_boundaries,
     load_metric_catalogue,
     measure_with_extract,
@@ -15,11 +17,18 @@ from assets.infrastructure_parse import (
     read_bundled_street_network,
     read_sdg_11_2_1,
 )
-from assets.landing import Payload, file_bytes, land, land_files, permanent_errors_fail_fast
-from assets.population import REGISTRY, RETRY
-from assets.sql_assets import sql_asset
-from pipelines.clients.overpass import Boundary, OverpassClient
+from assets.population.assets import REGISTRY, RETRY
+from pipelines.framework.landing import (
+    Payload,
+    file_bytes,
+    land,
+    land_files,
+    permanent_errors_fail_fast,
+)
+from pipelines.framework.sql_assets import sql_asset
 from pipelines.resources import SourcesResource, WarehouseResource
+
+SQL_DIR = Path(__file__).with_name("sql")
 
 METRIC_COLUMNS = [
     "city_id", "metric_id", "value", "unit", "boundary_type", "boundary_ref", "osm_timestamp",
@@ -153,7 +162,7 @@ def raw_sdg_11_2_1(
 
 staging_infrastructure = sql_asset(
     key="staging/infrastructure",
-    sql_files=["staging/infrastructure.sql"],
+    sql_files=[SQL_DIR / "staging_infrastructure.sql"],
     deps=["raw/osm_metrics", "raw/ghsl_street_network", "raw/health_facilities", "raw/sdg_11_2_1"],
     tables=["staging.infrastructure_metrics"],
     description="Infrastructure metrics of every city from every back-end, with OSM timestamp, "
