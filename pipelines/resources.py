@@ -20,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
 from pipelines.framework.http import HttpClient
-from pipelines.settings import Settings
+from pipelines.settings import PATH_FIELDS, Settings
 from warehouse.db import run_sql_file
 
 
@@ -121,7 +121,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class SourcesResource(dg.ConfigurableResource):
-    """Offline (bundled snapshots) or live (real APIs) sources, with configurable base URLs."""
+    """Offline (bundled snapshots) or live (real APIs) sources, with configurable base URLs.
+
+    Every field is optional and overrides the setting of the same name in `Settings` (which reads
+    the environment); unset fields keep the environment's value.
+    """
 
     mode: str | None = None
     data_dir: str | None = None
@@ -135,24 +139,14 @@ class SourcesResource(dg.ConfigurableResource):
     @property
     def settings(self) -> Settings:
         s = Settings.from_env()
-        overrides = {
-            k: v
-            for k, v in {
-                "mode": self.mode,
-                "worldbank_api_url": self.worldbank_api_url,
-                "worldbank_projects_api_url": self.worldbank_projects_api_url,
-                "iati_api_url": self.iati_api_url,
-                "overpass_url": self.overpass_url,
-            }.items()
-            if v
-        }
-        if self.data_dir:
-            data = Path(self.data_dir).resolve()
-            overrides.update(data_dir=data, inbox_dir=data / "inbox")
-        if self.inbox_dir:
-            overrides["inbox_dir"] = Path(self.inbox_dir).resolve()
-        if self.osm_pbf:
-            overrides["osm_pbf"] = Path(self.osm_pbf).resolve()
+        overrides: dict[str, object] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            overrides[name] = Path(value).resolve() if name in PATH_FIELDS else value
+        if "data_dir" in overrides and "inbox_dir" not in overrides:
+            overrides["inbox_dir"] = Path(str(overrides["data_dir"])) / "inbox"
         return replace(s, **overrides)
 
     def http(self, source: str) -> HttpClient:

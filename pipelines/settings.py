@@ -17,11 +17,30 @@ def _path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _number(name: str, default: float, *, minimum: float, integer: bool = False) -> float:
+    """A numeric setting; a bad value fails naming the variable and what it must be."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if integer else float(text)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"{name} must be {kind} >= {minimum:g}, got {text!r}") from None
+    if not value >= minimum:  # also refuses nan
+        raise ValueError(f"{name} must be >= {minimum:g}, got {text!r}")
+    return value
+
+
 def _flag(name: str) -> bool:
     value = os.environ.get(name, "").strip().lower()
     if value not in {"", "0", "1", "false", "true"}:
         raise ValueError(f"{name} must be 0/1 or false/true, got {value!r}")
     return value in {"1", "true"}
+
+
+# Settings that hold a filesystem path (resolved when overridden from configuration).
+PATH_FIELDS = frozenset({"data_dir", "output_dir", "inbox_dir", "osm_pbf"})
 
 
 @dataclass(frozen=True)
@@ -106,8 +125,10 @@ class Settings:
             iati_api_key=os.environ.get("IATI_API_KEY") or None,
             overpass_url=os.environ.get("ASCN_OVERPASS_URL", d.overpass_url),
             osm_pbf=Path(pbf).expanduser().resolve() if pbf else None,
-            http_timeout_s=float(os.environ.get("ASCN_HTTP_TIMEOUT_S", d.http_timeout_s)),
-            http_max_retries=int(os.environ.get("ASCN_HTTP_MAX_RETRIES", d.http_max_retries)),
+            http_timeout_s=_number("ASCN_HTTP_TIMEOUT_S", d.http_timeout_s, minimum=0.1),
+            http_max_retries=int(
+                _number("ASCN_HTTP_MAX_RETRIES", d.http_max_retries, minimum=0, integer=True)
+            ),
             duckdb_memory_limit=os.environ.get("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
             force_rebuild=_flag("ASCN_FORCE_REBUILD"),
         )
