@@ -87,10 +87,16 @@ def input_version(
     con: duckdb.DuckDBPyConnection,
     files: Iterable[Path] = (),
     extra: Iterable[str] = (),
+    *,
+    asset_key: dg.AssetKey | None = None,
 ) -> str:
-    """Version of a derived asset: code, upstream versions, and the files it reads directly."""
+    """Version of a derived asset: code, upstream versions, and the files it reads directly.
+
+    `asset_key` names one spec of a multi-asset (default: the asset of `context`).
+    """
     parts: list[str | bytes] = [code_version()]
-    for upstream in sorted(key_of(k) for k in context.assets_def.asset_deps[context.asset_key]):
+    deps = context.assets_def.asset_deps[asset_key or context.asset_key]
+    for upstream in sorted(key_of(k) for k in deps):
         built = last_built(con, upstream)
         # An upstream without a record was never built: nothing can match, so rebuild.
         parts.append(f"{upstream}={built.version if built else run_id_of(context)}")
@@ -120,13 +126,15 @@ def build_if_changed(
     *,
     metadata: Metadata | None = None,
     outputs: Iterable[Path] = (),
+    asset_key: dg.AssetKey | None = None,
 ) -> dg.MaterializeResult:
     """Run `build` unless this asset was last built from `version` (and its `outputs` exist).
 
     The old record is deleted before building, so a build that fails half-way is never mistaken
-    for a finished one by the next run.
+    for a finished one by the next run. `asset_key` names one spec of a multi-asset, which
+    records its own version (default: the asset of `context`).
     """
-    key = key_of(context.asset_key)
+    key = key_of(asset_key or context.asset_key)
     last = last_built(con, key)
     base = dict(metadata or {})
     if (
@@ -136,6 +144,7 @@ def build_if_changed(
         and not forced(context)
     ):
         return dg.MaterializeResult(
+            asset_key=asset_key,
             metadata=base
             | {
                 "unchanged": dg.MetadataValue.bool(True),
@@ -150,6 +159,7 @@ def build_if_changed(
         {"k": key, "v": version, "r": run_id_of(context), "t": datetime.now(UTC)},
     )
     return dg.MaterializeResult(
+        asset_key=asset_key,
         metadata=base | dict(built) | {"unchanged": dg.MetadataValue.bool(False)},
         data_version=dg.DataVersion(version),
     )
