@@ -10,16 +10,19 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 
 .PHONY: install run test lint dev bench audit clean
 
+# The install's own output goes to a log (shown only when it fails): `make run` stays readable.
 $(STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-	touch $(STAMP)
+	@echo "installing into $(VENV) (log: $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@( $(BIN)/python -m pip install --quiet --upgrade pip \
+	  && $(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" ) \
+	  > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: install  ## run the whole nightly job once, in-process, on the bundled data (offline)
-	$(BIN)/python -m pipelines.run
+	@$(BIN)/python -m pipelines.run
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ import dagster as dg
 import assets
 import checks
 from pipelines.jobs import nightly_job
+from pipelines.logs import steps
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.schedules import nightly_schedule
 from pipelines.sensors import failure_webhook, project_register_inbox
@@ -22,4 +23,6 @@ defs = dg.Definitions(
     schedules=[nightly_schedule],
     sensors=[project_register_inbox, failure_webhook],
     resources={"warehouse": WarehouseResource(), "sources": SourcesResource()},
+    # "console" is Dagster's default; `make run` selects "steps" instead (pipelines/run.py).
+    loggers={"console": dg.colored_console_logger, "steps": steps},
 )

@@ -1,12 +1,16 @@
-"""`make run`: execute the nightly job once, in this process, and say what was published.
+"""`make run`: execute the nightly job once, in this process, and say what it did.
 
 The run is recorded in the Dagster instance at $DAGSTER_HOME (the Makefile points it at
-./dagster_home), so it appears in the UI's run history started by `make dev`.
+./dagster_home), so it appears in the UI's run history started by `make dev`. The terminal gets
+one line per step with a counter (the `steps` logger below) instead of Dagster's DEBUG stream,
+then a summary: changed or unchanged, checks, quarantine, where the outputs are.
 """
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -14,23 +18,27 @@ import duckdb
 from pipelines.definitions import defs
 from pipelines.settings import Settings
 
+#: run config that replaces Dagster's console logger by the step counter
+QUIET = {"loggers": {"steps": {}}}
+DUCKDB_CLI_HINT = "no DuckDB CLI? `.venv/bin/pip install duckdb-cli` puts one at .venv/bin/duckdb"
+
 
 def main() -> int:
     settings = Settings.from_env()
-    print(f"ASCN nightly job, mode={settings.mode}, warehouse={settings.output_dir}")
+    print(f"ASCN nightly job, mode={settings.mode}, outputs in {settings.output_dir}")
+    job = defs.resolve_job_def("nightly")
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("nightly").execute_in_process(
-            instance=instance, raise_on_error=False
-        )
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+    checks = _check_outcomes(result)
     if not result.success:
-        failed = [e for e in result.all_events if e.is_failure]
-        for event in failed:
-            print(
-                f"FAILED {event.step_key or 'run'}: {event.message}{_cause(event)}", file=sys.stderr
-            )
+        for event in result.all_events:
+            if event.is_failure:
+                where = event.step_key or "run"
+                print(f"FAILED {where}: {event.message}{_cause(event)}", file=sys.stderr)
+        _print_checks(checks)
         print(f"Run {result.run_id} failed; the published warehouse was left unchanged.")
         return 1
-    print_summary(settings)
+    print_summary(settings, result, checks)
     return 0
 
 
@@ -42,25 +50,91 @@ def _cause(event: dg.DagsterEvent) -> str:
     return f" ({error.message.strip()})" if error is not None else ""
 
 
-def print_summary(settings: Settings) -> None:
-    con = duckdb.connect(str(settings.published_db), read_only=True)
+def _check_outcomes(result: dg.ExecuteInProcessResult) -> Counter[str]:
+    """passed / failed / warned, over every check evaluation of the run."""
+    outcomes: Counter[str] = Counter()
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed:
+            outcomes["passed"] += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            outcomes["warned"] += 1
+        else:
+            outcomes["failed"] += 1
+    return outcomes
+
+
+def _print_checks(checks: Counter[str]) -> None:
+    print(
+        f"Checks: {checks['passed']} passed, {checks['failed']} failed, {checks['warned']} warned"
+    )
+
+
+def _changed_assets(result: dg.ExecuteInProcessResult) -> tuple[int, int]:
+    """(rebuilt, unchanged) asset materializations of the run."""
+    rebuilt = unchanged = 0
+    for event in result.get_asset_materialization_events():
+        meta = event.event_specific_data.materialization.metadata
+        flag = meta.get("unchanged")
+        if flag is not None and bool(flag.value):
+            unchanged += 1
+        else:
+            rebuilt += 1
+    return rebuilt, unchanged
+
+
+def print_summary(
+    settings: Settings, result: dg.ExecuteInProcessResult, checks: Counter[str]
+) -> None:
+    rebuilt, unchanged = _changed_assets(result)
+    published = settings.published_db
+    if rebuilt == 0:
+        print(f"\nNothing changed: {unchanged} assets up to date; {published} kept as it was.")
+    else:
+        print(f"\nPublished {published} ({rebuilt} assets rebuilt, {unchanged} unchanged)")
+    _print_checks(checks)
+    con = duckdb.connect(str(published), read_only=True)
     try:
         tables = con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            "select table_name, estimated_size from duckdb_tables() "
+            "where schema_name = 'marts' order by 1"
         ).fetchall()
-        print(f"\nPublished {settings.published_db}")
-        for (name,) in tables:
-            n = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]  # noqa: S608
-            print(f"  marts.{name:<28} {n:>7,} rows")
+        print("  " + ", ".join(f"{name} {n:,}" for name, n in tables))
         cells = con.execute(
             "select count(*) filter (where filled), count(*) from marts.coverage"
         ).fetchall()[0]
         print(f"  coverage: {cells[0]:,} of {cells[1]:,} city x indicator cells filled")
+        rejected = con.execute(
+            "select source, count(*) from quarantine.rejected_rows group by source order by 1"
+        ).fetchall()
     finally:
         con.close()
-    print(f"Parquet export: {settings.parquet_dir}")
-    print(f"Report:         {settings.reports_dir / 'index.html'}")
-    print(f"Query it:       duckdb -readonly {settings.published_db}")
+    if rejected:
+        listed = ", ".join(f"{source} {n}" for source, n in rejected)
+        print(f"  quarantined rows: {listed} (table quarantine.rejected_rows)")
+    else:
+        print("  quarantined rows: none")
+    _print_outputs(settings)
+
+
+def _print_outputs(settings: Settings) -> None:
+    dictionary = settings.output_dir / "data_dictionary.md"
+    print(f"Report:     {settings.reports_dir / 'index.html'}")
+    print(f"Dictionary: {dictionary}")
+    print(f"Parquet:    {settings.parquet_dir}")
+    print(f"Query it:   duckdb -readonly {_relative(settings.published_db)}")
+    print(
+        f"            (the DuckDB CLI: {DUCKDB_CLI_HINT}; or .venv/bin/python -c 'import duckdb')"
+    )
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 if __name__ == "__main__":

@@ -18,10 +18,12 @@ SuiteSpec = list[tuple[str, dict[str, Any]]]  # (expectation class name, its arg
 def validate_frame(frame: pd.DataFrame, name: str, spec: SuiteSpec) -> tuple[bool, dict]:
     """Validate `frame` against the expectations in `spec`; return (success, JSON result)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("TQDM_DISABLE", "1")  # GX progress bars clutter the run logs
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    # GX draws a progress bar per validation (TQDM_DISABLE does not reach it): off in run logs.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
         context.data_sources.add_pandas(name=f"{name}_source")
         .add_dataframe_asset(name=name)
