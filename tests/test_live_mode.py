@@ -37,7 +37,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from assets.infrastructure.parse import EARTH_RADIUS_KM
+from assets.infrastructure.geometry import EARTH_RADIUS_KM
 from pipelines.definitions import defs
 from pipelines.sensors import project_register_inbox
 

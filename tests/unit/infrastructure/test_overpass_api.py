@@ -2,7 +2,7 @@
 
 Response shapes follow DOMAIN.md §4.4 (count element with string counts; `osm3s` block;
 elements with `geometry` / `center`; runtime errors as HTTP 200 with `remark`). All feature
-data are SYNTHETIC (the test city of tests/test_osm_extract.py), never real OSM data.
+data are SYNTHETIC (the test city of test_osm_extract.py beside this file), never real OSM data.
 """
 
 from __future__ import annotations
@@ -13,15 +13,19 @@ import time
 import pytest
 from werkzeug import Response
 
-from assets.infrastructure.overpass_client import (
-    Boundary,
-    OverpassClient,
-    element_to_feature,
-    parse_tag_filter,
-)
-from assets.infrastructure.parse import measure_with_extract, measure_with_overpass
+from assets.infrastructure.extract import measure_with_extract
+from assets.infrastructure.osm_model import Boundary, parse_tag_filter
+from assets.infrastructure.overpass import measure_with_overpass
+from assets.infrastructure.overpass_api import OverpassClient, element_to_feature
 from pipelines.framework.http import HttpClient, SourceError
-from tests.test_osm_extract import BOUNDARY, EXPECTED, METRICS, NODES, WAYS, write_osm_xml
+from tests.unit.infrastructure.test_osm_extract import (
+    BOUNDARY,
+    EXPECTED,
+    METRICS,
+    NODES,
+    WAYS,
+    write_osm_xml,
+)
 
 OSM3S = {
     "timestamp_osm_base": "2026-09-20T10:00:00Z",

@@ -13,8 +13,9 @@ from pathlib import Path
 import osmium
 import pytest
 
-from assets.infrastructure.overpass_client import Boundary, MetricSpec, parse_tag_filter
-from assets.infrastructure.parse import EARTH_RADIUS_KM, measure_with_extract
+from assets.infrastructure.extract import measure_with_extract
+from assets.infrastructure.geometry import EARTH_RADIUS_KM
+from assets.infrastructure.osm_model import Boundary, MetricSpec, parse_tag_filter
 
 # --- the synthetic city ---------------------------------------------------------------------
 LAT0, LON0, RADIUS_KM = 10.0, 100.0, 2.0
