@@ -79,6 +79,15 @@ COLUMNS = [
     "currency",
     "location_names",
 ]
+#: list and date columns of `COLUMNS` (stored as VARCHAR[] and DATE)
+LIST_COLUMNS = (
+    "participating_orgs",
+    "recipient_countries",
+    "sector_codes",
+    "sector_vocabularies",
+    "location_names",
+)
+DATE_COLUMNS = ("start_date", "end_date")
 _ORG_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _DATE_FIELDS = {
     "1": "activity_date_start_planned",

@@ -71,6 +71,15 @@ COLUMNS = [
     "borrower",
     "url",
 ]
+#: list and date columns of `COLUMNS` (stored as VARCHAR[] and DATE)
+LIST_COLUMNS = (
+    "country_codes",
+    "sector_codes",
+    "sector_names",
+    "major_sector_codes",
+    "theme_names",
+)
+DATE_COLUMNS = ("board_approval_date", "closing_date")
 
 
 @dataclass

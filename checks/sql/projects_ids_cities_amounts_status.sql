@@ -1,4 +1,4 @@
--- Offending project rows.
+-- Offending project rows. $statuses: the project lifecycle (assets/projects/schema.py STATUSES).
 select source_id, source_project_id, 'duplicate id within source' as problem
 from staging.projects group by source_id, source_project_id having count(*) > 1
 union all
@@ -18,7 +18,7 @@ where try_cast(start_date as date) > try_cast(end_date as date)
 union all
 select source_id, source_project_id, 'status outside the lifecycle: ' || coalesce(status, 'null')
 from staging.projects
-where status is null or status not in ('pipeline', 'active', 'completed', 'cancelled')
+where status is null or not list_contains($statuses, status)
 union all
 select min(source_id), project_key, 'linked project without exactly one primary record'
 from staging.projects group by project_key having count(*) filter (where is_primary) <> 1;

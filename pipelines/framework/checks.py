@@ -4,7 +4,9 @@ Both replay their recorded outcome when the asset was not rebuilt in this run (s
 same rows: `assets/versions.replay_check`).
 """
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -20,8 +22,12 @@ def _key(asset: str) -> dg.AssetKey:
     return dg.AssetKey(asset.split("/"))
 
 
-def sql_check(asset: str, name: str, description: str) -> dg.AssetChecksDefinition:
-    """Blocking check: `checks/sql/<name>.sql` returns the offending rows; none means pass."""
+def sql_check(
+    asset: str, name: str, description: str, params: Mapping[str, Any] | None = None
+) -> dg.AssetChecksDefinition:
+    """Blocking check: `checks/sql/<name>.sql` returns the offending rows; none means pass.
+
+    `params` are bound to the query's `$name` parameters (shared lists instead of literals)."""
     sql = (CHECK_SQL / f"{name}.sql").read_text(encoding="utf-8")
 
     @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
@@ -31,7 +37,7 @@ def sql_check(asset: str, name: str, description: str) -> dg.AssetChecksDefiniti
         with warehouse.connect() as con:
 
             def evaluate() -> dg.AssetCheckResult:
-                bad = con.execute(sql).df()
+                bad = con.execute(sql, dict(params)).df() if params else con.execute(sql).df()
                 return dg.AssetCheckResult(
                     passed=bad.empty,
                     metadata={

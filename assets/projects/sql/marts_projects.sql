@@ -1,59 +1,48 @@
--- Project marts: the conformed projects, a portfolio cube, donor coordination, funding gaps and
--- business matches. Only the primary record of each linked project is counted.
+-- marts.projects: the conformed projects of every source, one row per source record;
+-- project_key links the records of one project, is_primary marks the one that is counted.
+-- The published columns keep their documented text form: partner lists as JSON text
+-- ('["JPN", "KHM"]'), dates as ISO 'YYYY-MM-DD'; staging.projects holds them as LIST and DATE.
 create or replace table marts.projects as
 select project_key, is_primary, source_id, source_project_id, city_id, city_match,
        city_confidence, title, sector, focus_area_id, financier, financier_type,
-       partner_companies, partner_countries, cost, currency, cost_usd, fx_rate, fx_rate_year,
-       fx_rate_source, fx_flag, status, source_status, start_date, end_date, as_of_year,
-       source_ref, source_uri, provenance
+       '[' || array_to_string(list_transform(partner_companies, lambda x: to_json(x)::varchar),
+                              ', ') || ']' as partner_companies,
+       '[' || array_to_string(list_transform(partner_countries, lambda x: to_json(x)::varchar),
+                              ', ') || ']' as partner_countries,
+       cost, currency, cost_usd, fx_rate, fx_rate_year, fx_rate_source, fx_flag, status,
+       source_status, start_date::varchar as start_date, end_date::varchar as end_date,
+       as_of_year, source_ref, source_uri, provenance
 from staging.projects
 order by city_id nulls last, project_key, source_id;
 
-create or replace table marts.project_portfolio as
-select p.city_id, c.name as city_name, coalesce(p.focus_area_id, 'unmapped') as focus_area_id,
-       coalesce(p.financier, 'unknown') as financier, p.status,
-       count(*) as projects,
-       sum(p.cost_usd) as total_usd,
-       count(*) filter (where p.cost is not null and p.cost_usd is null) as projects_without_usd,
-       sum(p.cost_usd) / any_value(pg.headline_population) as usd_per_capita,
-       any_value(pg.headline_population) as headline_population
-from staging.projects p
-left join staging.cities c using (city_id)
-left join marts.city_peer_groups pg using (city_id)
-where p.is_primary and p.city_id is not null
-group by all
-order by p.city_id, focus_area_id, financier, p.status;
-
-create or replace table marts.donor_coordination as
-select p.financier, p.city_id, c.name as city_name, p.focus_area_id,
-       count(*) as projects,
-       count(*) filter (where p.status in ('active', 'pipeline')) as open_projects,
-       sum(p.cost_usd) as total_usd,
-       string_agg(p.title, ' | ' order by p.title) as titles
-from staging.projects p
-left join staging.cities c using (city_id)
-where p.is_primary and p.city_id is not null
-group by all
-order by p.city_id, p.focus_area_id, p.financier;
-
-create or replace table marts.focus_area_funding_gaps as
-select c.city_id, c.name as city_name, f.focus_area_id, f.name as focus_area_name,
-       count(p.project_key) filter (where p.status = 'active') as active_projects,
-       count(p.project_key) filter (where p.status = 'pipeline') as pipeline_projects,
-       count(p.project_key) filter (where p.status = 'active') = 0 as funding_gap
-from staging.cities c
-cross join staging.focus_areas f
-left join staging.projects p
-  on p.city_id = c.city_id and p.focus_area_id = f.focus_area_id and p.is_primary
-group by all
-order by c.city_id, f.focus_area_id;
-
--- Typed explicitly: with an empty company register the staging frame has no column types.
-create or replace table marts.business_matches as
-select project_key::varchar as project_key, source_id::varchar as source_id,
-       source_project_id::varchar as source_project_id, city_id::varchar as city_id,
-       company_id::varchar as company_id, company_name::varchar as company_name,
-       country_iso3::varchar as country_iso3, score::double as score,
-       rank::integer as rank, reason::varchar as reason
-from staging.business_matches
-order by project_key, rank;
+-- Descriptions: shown by DBeaver and duckdb_columns(), exported as the data dictionary.
+comment on table marts.projects is 'Development projects from every source, conformed: city, focus area, status lifecycle, cost in USD with the rate used; linked across sources.';
+comment on column marts.projects.project_key is 'Id shared by the records of one project reported by several sources';
+comment on column marts.projects.is_primary is 'The record counted in portfolio figures (one per project_key)';
+comment on column marts.projects.source_id is 'worldbank_projects, iati or project_register';
+comment on column marts.projects.source_project_id is 'Project id in its source';
+comment on column marts.projects.city_id is 'Registry city id (null = national or unlocated project)';
+comment on column marts.projects.city_match is 'explicit (the source names the city) or name (matched on text)';
+comment on column marts.projects.city_confidence is 'high, low or ambiguous, for name matches';
+comment on column marts.projects.title is 'Project title';
+comment on column marts.projects.sector is 'Sector as given by the source';
+comment on column marts.projects.focus_area_id is 'ASCN focus area (mapping: data/catalogue/sector_focus_map.csv)';
+comment on column marts.projects.financier is 'Financier';
+comment on column marts.projects.financier_type is 'government, multilateral, bilateral, private, ...';
+comment on column marts.projects.partner_companies is 'Partner companies (JSON list)';
+comment on column marts.projects.partner_countries is 'Partner company countries, ISO3 (JSON list)';
+comment on column marts.projects.cost is 'Cost in the source currency';
+comment on column marts.projects.currency is 'ISO 4217 currency of cost';
+comment on column marts.projects.cost_usd is 'Cost in US dollars (null when no published rate is available)';
+comment on column marts.projects.fx_rate is 'Units of currency per USD used';
+comment on column marts.projects.fx_rate_year is 'Year of the rate';
+comment on column marts.projects.fx_rate_source is 'Source of the rate';
+comment on column marts.projects.fx_flag is 'Why cost_usd is missing, if it is';
+comment on column marts.projects.status is 'pipeline, active, completed or cancelled';
+comment on column marts.projects.source_status is 'Status as given by the source';
+comment on column marts.projects.start_date is 'Start date';
+comment on column marts.projects.end_date is 'End or closing date';
+comment on column marts.projects.as_of_year is 'Year the status holds for';
+comment on column marts.projects.source_ref is 'Source document or URL';
+comment on column marts.projects.source_uri is 'File or API the record came from';
+comment on column marts.projects.provenance is 'Raw table#id of the record';

@@ -29,7 +29,7 @@ from assets.projects.worldbank_projects_api import (
 )
 from pipelines.framework.http import HttpClient, SourceError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "worldbank_projects_records_asean.json"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "worldbank_projects_records_asean.json"
 RECORDS = json.loads(FIXTURE.read_text(encoding="utf-8"))
 PATH = "/api/v2/projects"
 

@@ -14,22 +14,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.projects.parse import (
-    CONFORMED_COLUMNS,
-    add_usd,
-    conform_iati,
-    conform_worldbank,
-    link_duplicates,
-    load_currencies,
-    load_sector_map,
-    match_companies,
-    read_company_register,
-    read_project_register,
-    to_usd,
-)
+from assets.projects.companies import match_companies, read_company_register
+from assets.projects.conform import conform_iati, conform_worldbank
+from assets.projects.currency import add_usd, load_currencies, to_usd
+from assets.projects.linking import link_duplicates
+from assets.projects.lookups import Lookups, load_lookups, load_sector_map
+from assets.projects.project_register import read_project_register
+from assets.projects.schema import CONFORMED_COLUMNS
 from assets.projects.worldbank_projects_api import parse_projects_payload
+from assets.reference.vocabularies import focus_areas
+from pipelines.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 WB_FILE = ROOT / "data/sources/projects/worldbank_projects_asean_2013.json"
 
 
@@ -67,14 +63,20 @@ def cities() -> pd.DataFrame:
 
 @pytest.fixture
 def sector_map() -> pd.DataFrame:
-    return load_sector_map()
+    return load_sector_map(ROOT / "data/catalogue/sector_focus_map.csv")
 
 
 @pytest.fixture
-def wb(cities, sector_map) -> pd.DataFrame:
+def lookups(cities) -> Lookups:
+    """The repository's reference files (sector map, countries, ...) with the test cities."""
+    return load_lookups(Settings(), cities)
+
+
+@pytest.fixture
+def wb(lookups) -> pd.DataFrame:
     records = json.loads(WB_FILE.read_text(encoding="utf-8"))
     frame = parse_projects_payload(records, str(WB_FILE))
-    return conform_worldbank(frame, cities, sector_map)
+    return conform_worldbank(frame, lookups)
 
 
 # ----------------------------------------------------------------------------- World Bank
@@ -194,8 +196,8 @@ def iati_docs() -> pd.DataFrame:
 
 
 @pytest.fixture
-def iati(cities, sector_map) -> pd.DataFrame:
-    return conform_iati(iati_docs(), cities, sector_map)
+def iati(lookups) -> pd.DataFrame:
+    return conform_iati(iati_docs(), lookups)
 
 
 def test_iati_columns_status_and_city(iati):
@@ -232,11 +234,11 @@ def test_iati_sector_mapping(iati):
     assert by.loc["XX-EXAMPLE-1-0004", "focus_area_id"] == "built_infrastructure"  # 21020
 
 
-def test_iati_non_dac_vocabulary_codes_are_ignored(cities, sector_map):
+def test_iati_non_dac_vocabulary_codes_are_ignored(lookups):
     doc = iati_docs().iloc[[0]].copy()
     doc.at[doc.index[0], "sector_codes"] = ["14022", "14050"]
     doc.at[doc.index[0], "sector_vocabularies"] = ["99", "1"]
-    out = conform_iati(doc, cities, sector_map)
+    out = conform_iati(doc, lookups)
     assert out.iloc[0]["sector_codes"] == ["14050"]
 
 
@@ -267,13 +269,13 @@ def test_bundled_fx_table_is_header_only_and_amounts_stay_flagged(iati):
 
 
 def test_iso4217_list_is_real_codes():
-    codes = load_currencies()
+    codes = load_currencies(ROOT / "data/reference/iso4217_currencies.csv")
     assert {"USD", "KHR", "THB", "VND", "JPY", "EUR", "LAK", "MMK"} <= codes
     assert "XYZ" not in codes and len(codes) > 150
 
 
 # ----------------------------------------------------------------------------- de-duplication
-def register_rows(tmp_path: Path, cities: pd.DataFrame) -> pd.DataFrame:
+def register_rows(tmp_path: Path, lookups: Lookups) -> pd.DataFrame:
     """SYNTHETIC EXAMPLE register: one row restating the WB Da Nang project, one restating the
     synthetic IATI Battambang drainage activity by title+city+year."""
     path = tmp_path / "reg.csv"
@@ -287,13 +289,13 @@ def register_rows(tmp_path: Path, cities: pd.DataFrame) -> pd.DataFrame:
         "2026-01-01,,,EXAMPLE document\n",
         encoding="utf-8",
     )
-    rows, rejects = read_project_register(path, cities, date(2025, 6, 1))
+    rows, rejects = read_project_register(path, lookups, date(2025, 6, 1))
     assert rejects.empty
     return rows
 
 
-def test_link_duplicates_across_sources(tmp_path, cities, wb, iati):
-    allrows = pd.concat([register_rows(tmp_path, cities), wb, iati], ignore_index=True)
+def test_link_duplicates_across_sources(tmp_path, lookups, wb, iati):
+    allrows = pd.concat([register_rows(tmp_path, lookups), wb, iati], ignore_index=True)
     linked = link_duplicates(allrows)
     assert len(linked) == len(allrows)  # every source row is kept
 
@@ -319,11 +321,11 @@ def test_link_duplicates_across_sources(tmp_path, cities, wb, iati):
     assert key("project_register", "EX-3")["project_key"] != reg["project_key"]
 
 
-def test_same_title_other_year_is_not_linked(cities, sector_map):
+def test_same_title_other_year_is_not_linked(lookups):
     docs = iati_docs().iloc[[0, 0]].copy()
     docs["iati_identifier"] = ["XX-EXAMPLE-A", "XX-EXAMPLE-B"]
     docs["start_date"] = ["2020-01-01", "2022-01-01"]
-    linked = link_duplicates(conform_iati(docs, cities, sector_map))
+    linked = link_duplicates(conform_iati(docs, lookups))
     assert linked["project_key"].nunique() == 2 and linked["is_primary"].all()
 
 
@@ -344,7 +346,7 @@ def write_companies(tmp_path: Path) -> Path:
 
 
 def test_read_company_register_rejects(tmp_path):
-    companies, rejects = read_company_register(write_companies(tmp_path))
+    companies, rejects = read_company_register(write_companies(tmp_path), focus_areas(Settings()))
     assert list(companies["company_id"]) == ["EXC-1", "EXC-2", "EXC-3"]
     assert companies.iloc[0]["sectors"] == ["drainage", "water"]
     assert sorted(zip(rejects["field"], rejects["reason"], strict=True)) == [
@@ -354,9 +356,9 @@ def test_read_company_register_rejects(tmp_path):
     assert set(rejects["row_number"]) == {4}
 
 
-def test_match_companies_ranks_and_prefers_jp_kh_for_cambodia(tmp_path, cities):
-    companies, _ = read_company_register(write_companies(tmp_path))
-    projects = link_duplicates(register_rows(tmp_path, cities))
+def test_match_companies_ranks_and_prefers_jp_kh_for_cambodia(tmp_path, lookups):
+    companies, _ = read_company_register(write_companies(tmp_path), focus_areas(Settings()))
+    projects = link_duplicates(register_rows(tmp_path, lookups))
     matches = match_companies(companies, projects)
     drainage = matches[matches.source_project_id == "EX-2"].set_index("company_id")
     # EXC-1: focus +3, sector 'drainage' in sector/title +1, 'drainage' in capabilities +1,
@@ -373,16 +375,16 @@ def test_match_companies_ranks_and_prefers_jp_kh_for_cambodia(tmp_path, cities):
     assert "preferred" not in vn.loc["EXC-1", "reason"]
 
 
-def test_match_companies_skips_closed_projects(tmp_path, cities):
-    companies, _ = read_company_register(write_companies(tmp_path))
-    projects = register_rows(tmp_path, cities)
+def test_match_companies_skips_closed_projects(tmp_path, lookups):
+    companies, _ = read_company_register(write_companies(tmp_path), focus_areas(Settings()))
+    projects = register_rows(tmp_path, lookups)
     projects["status"] = "completed"
     assert match_companies(companies, projects).empty
 
 
-def test_bundled_documented_projects_parse(cities):
+def test_bundled_documented_projects_parse(lookups):
     path = ROOT / "data/sources/projects/documented_city_projects.csv"
-    rows, rejects = read_project_register(path, cities)
+    rows, rejects = read_project_register(path, lookups)
     assert rejects.empty
     adb = rows.set_index("source_project_id").loc["ADB-43319-033"]
     assert adb["city_id"] == "khm-battambang" and adb["status"] == "completed"
