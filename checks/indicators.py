@@ -1,4 +1,4 @@
-"""Checks on the published indicators."""
+"""Blocking checks on the indicator marts, each on the table it reads (assets/indicators)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,19 @@ def indicator_suite() -> SuiteSpec:
     ]
 
 
-indicator_values_consistent = sql_check(
-    "marts/indicators", "indicator_values_unique_and_covered",
-    "One value per (city, indicator, year); every value in the catalogue; a coverage row for "
-    "every city and indicator; focus-area scores only at or above the minimum coverage.",
+indicator_values_unique = sql_check(
+    "marts/indicator_values", "indicator_values_unique_and_in_catalogue",
+    "One value per (city, indicator, year); every value's indicator is in the catalogue.",
 )  # fmt: skip
 indicator_values_ranges = gx_check(
-    "marts/indicators", "indicator_values_plausible", "marts.indicator_values",
+    "marts/indicator_values", "indicator_values_plausible", "marts.indicator_values",
     indicator_suite, "GX: scores within 0-100, provenance and unit on every value.",
+)  # fmt: skip
+coverage_complete = sql_check(
+    "marts/coverage", "indicator_coverage_every_cell",
+    "A coverage row for every city and catalogue indicator.",
+)  # fmt: skip
+focus_area_scores_gated = sql_check(
+    "marts/focus_area_scores", "indicator_focus_area_scores_gated",
+    "Focus-area scores only at or above the minimum coverage.",
 )  # fmt: skip

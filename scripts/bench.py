@@ -9,12 +9,12 @@ so a parent that once generated a 100,000-city build would inflate every later f
 Measured:
 - full nightly refresh on the bundled data, in a fresh temporary warehouse;
 - the same refresh again on the same warehouse when no source changed;
-- transform + publish (staging/measures -> marts/indicators -> publish) on a prepared build
+- transform + publish (staging/measures -> the six indicator marts -> publish) on a prepared build
   file, once through Dagster (`dg.materialize`, in-process executor) and once as the same SQL
   files run directly in DuckDB, and their ratio (orchestration overhead);
 - scaling: SYNTHETIC cities (ids `syn-000001`...) generated in SQL straight into a temporary
   build file (staging.measures for every measure the catalogue needs, 10 years each), then the
-  marts SQL + publish through the pipeline and directly;
+  indicator marts + publish through the pipeline and directly;
 - analyst queries on the published synthetic file at 11,422 cities.
 
 Synthetic data only ever lives in temporary directories, never under warehouse/ or data/.
@@ -44,11 +44,7 @@ SIZES = [31, 1_000, 11_422, 100_000]
 ANALYST_SIZE = 11_422
 REPORT_MAX = 31  # the HTML report is timed only up to this size (it grows quadratically)
 YEARS = list(range(2014, 2024))  # 10 synthetic years per measure
-INDICATOR_SQL = REPO / "assets" / "indicators" / "sql"
-MARTS_SQL = [
-    str(INDICATOR_SQL / name)
-    for name in ("indicator_values.sql", "focus_area_scores.sql", "city_profile.sql")
-]
+STAGING_MEASURES_SQL = REPO / "assets" / "indicators" / "sql" / "staging_measures.sql"
 ASEAN = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
 
 TARGETS = {
@@ -75,7 +71,12 @@ def own_peak_rss_mb() -> float:
 
 
 def child(argv: list[str]) -> None:
-    """`bench.py --child <mode> <output_dir> [sql...]`: one measured run; prints JSON."""
+    """`bench.py --child <mode> <output_dir> [sql...]`: one measured run; prints JSON.
+
+    The direct modes run the given SQL files, then every indicator mart exactly as the marts
+    asset builds them (`assets.indicators.marts.build_marts`: the same files, order and
+    temporary tables), with no Dagster.
+    """
     t0 = time.perf_counter()
     mode, output_dir = argv[0], Path(argv[1])
     build = output_dir / "build" / "ascn_build.duckdb"
@@ -88,10 +89,10 @@ def child(argv: list[str]) -> None:
     elif mode.startswith("direct"):  # the same SQL files and publish code, no Dagster
         import duckdb
 
+        from assets.indicators.marts import build_marts
         from warehouse.db import run_sql_file
 
-        min_coverage = float(argv[2])
-        sql_files = argv[3:]
+        sql_files = argv[2:]
         if mode == "direct_publish":
             from assets.publish.report import render_report
             from warehouse.dictionary import export_data_dictionary
@@ -104,7 +105,8 @@ def child(argv: list[str]) -> None:
         con = duckdb.connect(str(build), config=config)
         try:
             for name in sql_files:
-                run_sql_file(con, Path(name), {"min_coverage": min_coverage})
+                run_sql_file(con, Path(name))
+            build_marts(con)
             if mode == "direct_publish":
                 export_data_dictionary(con, output_dir)
                 published = output_dir / "ascn.duckdb"
@@ -333,13 +335,13 @@ def bench_refresh(repeat: int, tmp: Path, keep_build: Path) -> dict:
     return {"full": collect(full), "unchanged": collect(unchanged)}
 
 
-def bench_transform(repeat: int, build: Path, tmp: Path, min_coverage: float, *, publish: bool):
+def bench_transform(repeat: int, build: Path, tmp: Path, *, publish: bool):
     """Pipeline vs direct SQL on copies of `build`; return both and the ratio of medians.
 
-    publish=True: staging/measures -> marts/indicators -> publish (with dictionary, Parquet and
-    HTML report) on both paths; publish=False: the marts SQL only (marts/indicators).
+    publish=True: staging/measures -> indicator marts -> publish (with dictionary, Parquet and
+    HTML report) on both paths; publish=False: the indicator marts only (marts_indicators).
     """
-    sql = ([str(INDICATOR_SQL / "staging_measures.sql")] if publish else []) + MARTS_SQL
+    sql = [str(STAGING_MEASURES_SQL)] if publish else []
     suffix = "_publish" if publish else "_marts"
     out: dict[str, list[dict]] = {"pipeline": [], "direct": []}
     for i in range(repeat):
@@ -350,7 +352,7 @@ def bench_transform(repeat: int, build: Path, tmp: Path, min_coverage: float, *,
             home.mkdir()
             shutil.copy(build, wdir / "build" / "ascn_build.duckdb")
             env = base_env(ASCN_OUTPUT_DIR=str(wdir), DAGSTER_HOME=str(home))
-            extra = () if kind == "pipeline" else (str(min_coverage), *sql)
+            extra = () if kind == "pipeline" else tuple(sql)
             out[kind].append(run_child(child_cmd(kind + suffix, wdir, *extra), env))
             if i < repeat - 1 or kind == "pipeline":
                 shutil.rmtree(wdir)
@@ -544,7 +546,7 @@ def print_report(res: dict) -> None:
     sc = res.get("scaling", {})
     if sc:
         print(
-            "\nSynthetic cities: marts SQL (marts/indicators), wall s median [min-max], "
+            "\nSynthetic cities: indicator marts (marts_indicators), wall s median [min-max], "
             "peak RSS MB; ratio = pipeline/direct wall; growth = pipeline vs previous size"
         )
         print(
@@ -597,8 +599,6 @@ def main() -> int:
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
-    from assets.indicators.assets import MIN_FOCUS_AREA_COVERAGE
-
     res: dict = {"machine": machine(), "repeat": args.repeat, "targets": TARGETS}
     with tempfile.TemporaryDirectory(prefix="ascn-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -614,7 +614,7 @@ def main() -> int:
         if "transform" not in skip:
             print("transform + publish on the bundled data ...", flush=True)
             res["transform"], _ = bench_transform(
-                args.repeat, bundled, tmp / "transform", MIN_FOCUS_AREA_COVERAGE, publish=True
+                args.repeat, bundled, tmp / "transform", publish=True
             )
         res["scaling"] = {}
         if "scaling" not in skip:
@@ -628,7 +628,6 @@ def main() -> int:
                     args.repeat,
                     build,
                     tmp / f"synthetic_{n}" / "runs",
-                    MIN_FOCUS_AREA_COVERAGE,
                     publish=False,
                 )
                 res["scaling"][str(n)] = {"measure_rows": rows, "generate_s": gen, **result}

@@ -44,8 +44,21 @@ CASES = [
         "insert into staging.projects select * from staging.projects limit 1",
     ),
     (
-        indicators.indicator_values_consistent,
+        indicators.indicator_values_unique,
         "insert into marts.indicator_values select * from marts.indicator_values limit 1",
+    ),
+    (
+        indicators.indicator_values_unique,
+        "update marts.indicator_values set indicator_id = 'no_such_indicator' "
+        "where city_id = 'khm-battambang' and indicator_id = 'population'",
+    ),
+    (
+        indicators.coverage_complete,
+        "delete from marts.coverage where city_id = 'khm-battambang'",
+    ),
+    (
+        indicators.focus_area_scores_gated,
+        "update marts.focus_area_scores set not_scored_reason = 'too few' where score is not null",
     ),
     (
         indicators.indicator_values_ranges,
@@ -113,7 +126,7 @@ def test_failing_check_stops_downstream_and_keeps_the_published_file(published, 
     materialized = {
         e.asset_key.to_user_string() for e in result.all_events if e.is_step_materialization
     }
-    assert "publish/warehouse" not in materialized and "marts/indicators" not in materialized
+    assert "publish/warehouse" not in materialized and "marts/indicator_values" not in materialized
     assert skipped or failed
     after = hashlib.sha256((warehouse / "ascn.duckdb").read_bytes()).hexdigest()
     assert after == before

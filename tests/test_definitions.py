@@ -29,8 +29,17 @@ EXPECTED_ASSETS = {
     "staging/projects": "staging",
     "staging/indicator_catalogue": "staging",
     "staging/measures": "staging",
-    "marts/indicators": "marts",
+    "marts/city_peer_groups": "marts",
+    "marts/indicator_values": "marts",
+    "marts/coverage": "marts",
+    "marts/focus_area_scores": "marts",
+    "marts/indicator_catalogue": "marts",
+    "marts/city_profile": "marts",
     "marts/projects": "marts",
+    "marts/project_portfolio": "marts",
+    "marts/donor_coordination": "marts",
+    "marts/focus_area_funding_gaps": "marts",
+    "marts/business_matches": "marts",
     "publish/warehouse": "publish",
 }
 
@@ -63,7 +72,9 @@ def test_every_ingested_table_has_blocking_checks():
         "staging/population",
         "staging/infrastructure",
         "staging/projects",
-        "marts/indicators",
+        "marts/indicator_values",
+        "marts/coverage",
+        "marts/focus_area_scores",
     } <= guarded
     specs = [spec for check_def in defs.asset_checks or [] for spec in check_def.check_specs]
     assert specs and all(spec.blocking for spec in specs)

@@ -1,14 +1,14 @@
-"""Data dictionary: every published table and column with its `COMMENT ON` description."""
+"""Data dictionary: every published table and column with its `COMMENT ON` description.
+
+The descriptions are set where each table is built (the `COMMENT ON` statements beside its
+`CREATE` in its family's SQL file); this module only reads them back from `duckdb_columns()`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
-
-from warehouse.db import REPO_ROOT, checked_identifier, run_sql_file
-
-COMMENTS_SQL = REPO_ROOT / "assets" / "indicators" / "sql" / "comments.sql"
 
 QUERY = """
 select t.schema_name, t.table_name, t.comment as table_description, c.column_name,
@@ -21,9 +21,7 @@ order by t.table_name, c.column_index
 
 
 def export_data_dictionary(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
-    """Apply the comments in `sql/marts/comments.sql` and write `data_dictionary.csv`/`.md`."""
-    run_sql_file(con, COMMENTS_SQL)
-    _comment_profile_columns(con)
+    """Write `data_dictionary.csv` and `.md` to `out_dir` from the comments DuckDB holds."""
     frame = con.execute(QUERY).df()
     out_dir.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out_dir / "data_dictionary.csv", index=False)
@@ -39,21 +37,3 @@ def export_data_dictionary(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Pat
     path = out_dir / "data_dictionary.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
-
-
-def _comment_profile_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """city_profile has one column per indicator; describe each from the catalogue.
-
-    COMMENT ON takes no bound parameters: the column name must be a catalogue indicator id
-    (checked identifier) and the text is a catalogue name with quotes doubled.
-    """
-    rows = con.execute(
-        "select k.indicator_id, k.name || ' (' || k.unit || ', ' || k.reference_year || ')' "
-        "from marts.indicator_catalogue k join duckdb_columns() c "
-        "on c.schema_name = 'marts' and c.table_name = 'city_profile' "
-        "and c.column_name = k.indicator_id and c.database_name = current_database()"
-    ).fetchall()
-    for indicator_id, text in rows:
-        column = checked_identifier(indicator_id)
-        literal = text.replace("'", "''")
-        con.execute(f"comment on column marts.city_profile.{column} is '{literal}'")  # noqa: S608

@@ -1,19 +1,21 @@
-"""Comparable indicators: catalogue, long measures table, values, scores, ranks and coverage."""
+"""Comparable indicators: the catalogue, the long measures table and the six indicator marts.
 
-from pathlib import Path
+The marts are one multi-asset with one spec per published table (the plan, the SQL files and
+their order: `marts.py`); each spec records its own version, so only the tables whose inputs
+changed are rebuilt.
+"""
+
+from collections.abc import Iterator
 
 import dagster as dg
+import duckdb
 
 from assets.indicators.catalogue import load_catalogue
+from assets.indicators.marts import MARTS, SQL_DIR, Mart, MartBuilder
 from pipelines.framework.sql_assets import sql_asset, table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
-from warehouse.db import defined_tables, run_sql_file
-
-SQL_DIR = Path(__file__).with_name("sql")
-
-# A focus-area score needs scores for at least half of the area's city-level indicators.
-MIN_FOCUS_AREA_COVERAGE = 0.5
+from warehouse.db import defined_tables
 
 
 @dg.asset(
@@ -26,7 +28,7 @@ def staging_indicator_catalogue(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
     """The indicator catalogue (`data/catalogue/indicators.csv`), validated."""
-    path = sources.settings.data_dir / "catalogue" / "indicators.csv"
+    path = sources.settings.catalogue_dir / "indicators.csv"
     with warehouse.connect() as con:
 
         def build() -> dict[str, dg.MetadataValue]:
@@ -46,7 +48,7 @@ def staging_indicator_catalogue(
         return build_if_changed(context, con, input_version(context, con, files=[path]), build)
 
 
-def _column(con, sql: str) -> set[str]:
+def _column(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
     return {r[0] for r in con.execute(sql).fetchall()}
 
 
@@ -60,44 +62,54 @@ staging_measures = sql_asset(
 )
 
 
-@dg.asset(
-    key=["marts", "indicators"],
-    group_name="marts",
-    deps=[dg.AssetKey(["staging", "measures"]), dg.AssetKey(["staging", "indicator_catalogue"])],
-    kinds={"duckdb", "sql"},
+def _key(key: str) -> dg.AssetKey:
+    return dg.AssetKey(key.split("/"))
+
+
+@dg.multi_asset(
+    name="marts_indicators",
+    specs=[
+        dg.AssetSpec(
+            _key(mart.key),
+            deps=[_key(d) for d in mart.deps],
+            description=mart.description,
+            group_name="marts",
+            kinds={"duckdb", "sql"},
+        )
+        for mart in MARTS
+    ],
 )
 def marts_indicators(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    """indicator_values, city_peer_groups, focus_area_scores, coverage, city_profile, catalogue."""
-    with warehouse.connect() as con:
-        return build_if_changed(
-            context, con, input_version(context, con), lambda: _build_indicators(con)
-        )
+) -> Iterator[dg.MaterializeResult]:
+    """The indicator marts, in one op because indicator_values and coverage share temporary
+    tables; each table is rebuilt only when its own inputs changed."""
+    with warehouse.connect() as con, MartBuilder(con) as builder:
+        for mart in MARTS:
+            key = _key(mart.key)
+
+            def build(mart: Mart = mart) -> dict[str, dg.MetadataValue]:
+                builder.build(mart)
+                meta = table_counts(con, [mart.table]) | _details(con, mart)
+                context.log.info(", ".join(f"{k}={v.value}" for k, v in meta.items()))
+                return meta
+
+            version = input_version(context, con, asset_key=key)
+            yield build_if_changed(context, con, version, build, asset_key=key)
+            builder.release(mart)
 
 
-def _build_indicators(con) -> dict[str, dg.MetadataValue]:
-    run_sql_file(con, SQL_DIR / "indicator_values.sql")
-    run_sql_file(con, SQL_DIR / "focus_area_scores.sql", {"min_coverage": MIN_FOCUS_AREA_COVERAGE})
-    run_sql_file(con, SQL_DIR / "city_profile.sql")
-    meta = table_counts(
-        con,
-        [
-            "marts.indicator_values",
-            "marts.city_peer_groups",
-            "marts.focus_area_scores",
-            "marts.coverage",
-            "marts.city_profile",
-            "marts.indicator_catalogue",
-        ],
-    )
-    filled, cells = con.execute(
-        "select count(*) filter (where filled), count(*) from marts.coverage"
-    ).fetchall()[0]
-    battambang = con.execute(
-        "select indicator_id, round(value, 2) as value, unit, rank, peer_rank, quality_flags "
-        "from marts.indicator_values where city_id = 'khm-battambang' order by indicator_id"
-    ).df()
-    meta["coverage_filled_cells"] = dg.MetadataValue.text(f"{filled} of {cells}")
-    meta["battambang"] = dg.MetadataValue.md(battambang.to_markdown(index=False))
-    return meta
+def _details(con: duckdb.DuckDBPyConnection, mart: Mart) -> dict[str, dg.MetadataValue]:
+    """What the UI shows of a freshly built table besides its row count."""
+    if mart.name == "coverage":
+        filled, cells = con.execute(
+            "select count(*) filter (where filled), count(*) from marts.coverage"
+        ).fetchall()[0]
+        return {"coverage_filled_cells": dg.MetadataValue.text(f"{filled} of {cells}")}
+    if mart.name == "indicator_values":
+        battambang = con.execute(
+            "select indicator_id, round(value, 2) as value, unit, rank, peer_rank, quality_flags "
+            "from marts.indicator_values where city_id = 'khm-battambang' order by indicator_id"
+        ).df()
+        return {"battambang": dg.MetadataValue.md(battambang.to_markdown(index=False))}
+    return {}

@@ -52,34 +52,16 @@ join staging.focus_areas fa using (focus_area_id)
 join marts.city_peer_groups pg using (city_id)
 order by g.focus_area_id, g.city_id;
 
--- Which (city, indicator) cells are filled, and why the others are not.
-create or replace table marts.coverage as
-with numerator_data as (
-    -- (city, indicator) pairs with numerator data at the required boundary, in any year.
-    select distinct m.city_id, k.indicator_id
-    from staging.indicator_catalogue k
-    join staging.measures m
-      on m.measure_id = k.numerator_measure
-     and (nullif(k.numerator_boundary, '') is null or m.boundary_type = k.numerator_boundary)
-)
-select c.city_id, c.name as city_name, k.indicator_id, k.focus_area_id,
-       v.value is not null as filled,
-       case
-           when v.value is not null then null
-           when r.city_id is not null then 'no population figure to divide by'
-           when d.city_id is not null
-               then 'data exist but not within ' || k.max_year_gap || ' years of '
-                    || k.reference_year
-           else 'no source data for this city'
-       end as gap_reason
-from staging.cities c
-cross join staging.indicator_catalogue k
-left join indicator_missing_denominator r
-       on r.city_id = c.city_id and r.indicator_id = k.indicator_id
-left join marts.indicator_values v on v.city_id = c.city_id and v.indicator_id = k.indicator_id
-left join numerator_data d on d.city_id = c.city_id and d.indicator_id = k.indicator_id
-order by k.indicator_id, c.city_id;
-
--- One wide row per city: headline facts and every indicator value as a column.
-create or replace table marts.indicator_catalogue as
-select * from staging.indicator_catalogue order by focus_area_id, indicator_id;
+-- Descriptions: shown by DBeaver and duckdb_columns(), exported as the data dictionary.
+comment on table marts.focus_area_scores is 'Per city and focus area: mean of the city-level indicator scores, given only above the minimum coverage.';
+comment on column marts.focus_area_scores.city_id is 'Registry city id';
+comment on column marts.focus_area_scores.focus_area_id is 'Focus area id';
+comment on column marts.focus_area_scores.focus_area_name is 'Focus area name';
+comment on column marts.focus_area_scores.indicators_in_area is 'Scorable city-level indicators in the focus area';
+comment on column marts.focus_area_scores.indicators_scored is 'Of those, how many have a score for this city';
+comment on column marts.focus_area_scores.coverage is 'indicators_scored / indicators_in_area';
+comment on column marts.focus_area_scores.score is 'Mean indicator score 0-100 (null below minimum coverage)';
+comment on column marts.focus_area_scores.peer_score is 'Mean peer-group score 0-100';
+comment on column marts.focus_area_scores.rank is 'Rank among cities with a focus-area score, ''rank/n''';
+comment on column marts.focus_area_scores.peer_group is 'OECD city-size class';
+comment on column marts.focus_area_scores.not_scored_reason is 'Why no score was given';

@@ -1,11 +1,12 @@
-"""The comparability rules of warehouse/sql/marts/*.sql on small inputs computed by hand."""
+"""The comparability rules of the indicator marts (assets/indicators/sql) on small inputs
+computed by hand."""
 
 import duckdb
 import pandas as pd
 import pytest
 
-from assets.indicators.assets import SQL_DIR
 from assets.indicators.catalogue import COLUMNS
+from assets.indicators.marts import build_marts
 from warehouse.db import run_sql_file
 
 
@@ -84,9 +85,7 @@ def con(tmp_path):
     con.execute("create table staging.indicator_catalogue as select * from catalogue")
     con.execute("create table staging.focus_areas as select 'health' as focus_area_id, "
                 "'Health' as name")  # fmt: skip
-    run_sql_file(con, SQL_DIR / "indicator_values.sql")
-    run_sql_file(con, SQL_DIR / "focus_area_scores.sql", {"min_coverage": 0.5})
-    run_sql_file(con, SQL_DIR / "city_profile.sql")
+    build_marts(con)  # every indicator mart, in the pipeline's order (min coverage 0.5)
     yield con
     con.close()
 
@@ -158,3 +157,20 @@ def test_city_profile_is_one_wide_row_per_city(con):
     profile = con.execute("select * from marts.city_profile order by city_id").df()
     assert list(profile["city_id"]) == ["a", "b", "c", "d"]
     assert profile.loc[0, "hospitals_per_100k"] == pytest.approx(12.0)
+
+
+def test_every_mart_column_is_described_where_the_table_is_built(con):
+    undescribed = con.execute(
+        "select table_name, column_name from duckdb_columns() "
+        "where schema_name = 'marts' and (comment is null or comment = '')"
+    ).fetchall()
+    assert undescribed == []
+    (profile,) = con.execute(
+        "select comment from duckdb_columns() where table_name = 'city_profile' "
+        "and column_name = 'hospitals_per_100k'"
+    ).fetchall()[0]
+    assert profile == "Hospitals (per 100,000 population, 2020)"
+
+
+def test_no_shared_temporary_table_outlives_the_build(con):
+    assert con.execute("select table_name from duckdb_tables() where temporary").fetchall() == []
