@@ -49,7 +49,8 @@ def test_ghsl_street_network_rows(cities):
     assert bb.loc["street_length_total", "value"] == pytest.approx(2683 * 160.69531867312742 / 1000)
     assert "DERIVED" in bb.loc["street_length_total", "notes"]
     assert "transport_co2_emissions_bio" not in bb.index  # empty in the source: stays missing
-    assert df["city_id"].nunique() == 17  # SOURCES.md section 8: 17 ASCN cities covered
+    # 17 ASCN cities covered (data/sources/INFRASTRUCTURE_SOURCES.md, GHSL section)
+    assert df["city_id"].nunique() == 17
 
 
 def test_ghsl_without_length_definitions_derives_no_length(tmp_path, cities):
@@ -67,7 +68,8 @@ def test_mimu_and_brunei_facilities(cities):
     )
     assert rejects.empty and list(df.columns) == METRIC_COLUMNS
     got = df.set_index(["city_id", "metric_id"])
-    # more/SOURCES.md section 7: Yangon Region 84, Mandalay District 22, Nay Pyi Taw 22 rows
+    # rows in the file: Yangon Region 84, Mandalay District 22, Nay Pyi Taw 22; boundaries as in
+    # data/sources/INFRASTRUCTURE_SOURCES.md (MIMU)
     assert got.loc[("mmr-yangon", "public_hospitals"), "value"] == 84
     assert got.loc[("mmr-yangon", "public_hospitals"), "boundary_type"] == "province"
     assert got.loc[("mmr-mandalay", "public_hospitals"), "value"] == 22

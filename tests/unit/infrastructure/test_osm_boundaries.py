@@ -28,7 +28,7 @@ def test_bundled_boundaries_cover_every_registry_city(cities):
     assert rejects.empty
     assert {b.city_id for b in boundaries} == set(cities["city_id"])
     bb = next(b for b in boundaries if b.city_id == "khm-battambang")
-    # 293 km2 municipality (DOMAIN.md 1.3): sqrt(293 / pi) = 9.657... -> 9.7 km
+    # 293 km2 municipality (docs/DOMAIN.md §1.3): sqrt(293 / pi) = 9.657... -> 9.7 km
     assert bb.kind == "radius" and bb.radius_km == 9.7
     assert bb.radius_km == round(math.sqrt(293 / math.pi), 1)
     assert (bb.lat, bb.lon) == (13.1, 103.2)  # registry coordinates

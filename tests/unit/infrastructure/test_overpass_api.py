@@ -1,6 +1,6 @@
 """OverpassClient against a local pytest-httpserver serving the real Overpass JSON shapes.
 
-Response shapes follow DOMAIN.md §4.4 (count element with string counts; `osm3s` block;
+Response shapes follow docs/DOMAIN.md §4.4 (count element with string counts; `osm3s` block;
 elements with `geometry` / `center`; runtime errors as HTTP 200 with `remark`). All feature
 data are SYNTHETIC (the test city of test_osm_extract.py beside this file), never real OSM data.
 """
