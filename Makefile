@@ -33,7 +33,7 @@ test: install lint  ## lint, load the definitions, run every test
 	$(BIN)/pytest
 
 dev: install  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000, run history in dagster_home/
-	$(BIN)/dagster dev -w workspace.yaml -h $${ASCN_UI_HOST:-127.0.0.1} -p $${ASCN_UI_PORT:-3000}
+	exec $(BIN)/python -m pipelines.dev -w workspace.yaml -h $${ASCN_UI_HOST:-127.0.0.1} -p $${ASCN_UI_PORT:-3000}
 
 bench: install  ## performance figures (prints a table, writes bench/results.json)
 	$(BIN)/python scripts/bench.py

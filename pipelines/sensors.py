@@ -1,4 +1,5 @@
-"""Sensors: city project registers dropped in the inbox, and an optional failure webhook."""
+"""Sensors: project registers dropped in the inbox, runs left STARTED by a killed process, and an
+optional failure webhook."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import requests
 from pipelines.framework.inbox import inbox_state
 from pipelines.jobs import nightly_job
 from pipelines.settings import Settings
+from pipelines.stale_runs import build_lock, fail_dead_runs
 
 
 @dg.sensor(
@@ -31,6 +33,16 @@ def project_register_inbox(context: dg.SensorEvaluationContext):
     return dg.RunRequest(
         run_key=run_key, tags={"ascn/trigger": "inbox", "ascn/files": ",".join(changed)[:200]}
     )
+
+
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Marks failed the runs left STARTED by a killed process, so the queue goes on.",
+)
+def dead_run_sweeper(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    dead = fail_dead_runs(context.instance, build_lock(Settings.from_env()))
+    return dg.SkipReason(f"marked failed: {', '.join(dead)}" if dead else "no dead run")
 
 
 @dg.run_failure_sensor(
