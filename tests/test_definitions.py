@@ -105,4 +105,4 @@ def test_published_asset_has_a_freshness_policy():
 
 def test_sensors_present():
     names = {s.name for s in defs.sensors or []}
-    assert {"project_register_inbox", "failure_webhook"} <= names
+    assert {"project_register_inbox", "dead_run_sweeper", "failure_webhook"} <= names
