@@ -32,6 +32,13 @@ def _number(name: str, default: float, *, minimum: float, integer: bool = False)
     return value
 
 
+def _choice(name: str, default: str, allowed: set[str]) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
+    return value
+
+
 def _flag(name: str) -> bool:
     value = os.environ.get(name, "").strip().lower()
     if value not in {"", "0", "1", "false", "true"}:
@@ -61,6 +68,8 @@ class Settings:
     duckdb_memory_limit: str = "1500MB"
     # Rebuild every asset even when its inputs are unchanged (default: skip unchanged work).
     force_rebuild: bool = False
+    # `make run` output: "steps" (one line per step) or "debug" (Dagster's full event log).
+    run_log: str = "steps"
 
     @property
     def live(self) -> bool:
@@ -131,4 +140,5 @@ class Settings:
             ),
             duckdb_memory_limit=os.environ.get("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
             force_rebuild=_flag("ASCN_FORCE_REBUILD"),
+            run_log=_choice("ASCN_RUN_LOG", d.run_log, {"steps", "debug"}),
         )
