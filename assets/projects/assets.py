@@ -57,6 +57,7 @@ def _land_delivery(
     lists: tuple[str, ...],
     dates: tuple[str, ...],
 ) -> dg.MaterializeResult:
+    """Land what a source delivered as `raw.<table>` (read only when the payload changed)."""
     with warehouse.connect() as con:
         return land(
             context,

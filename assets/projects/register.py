@@ -136,7 +136,7 @@ def read_table(path: Path, expected: tuple[str, ...], required: tuple[str, ...])
         raise ValueError(f"{path.name}: file not found ({path})")
     if suffix in (".csv", ".txt", ".tsv"):
         header, rows = _read_csv_table(path, expected)
-        formula_cells: dict = {}
+        formula_cells: dict[tuple[int, int], str] = {}
     elif suffix in (".xlsx", ".xlsm"):
         header, rows, formula_cells = _read_xlsx_table(path, expected)
     else:
