@@ -1,16 +1,11 @@
-"""Checks on the registry and population data."""
+"""Checks on the population data: city figures and the national World Bank series."""
 
 from __future__ import annotations
 
+from assets.reference.countries import asean_iso3
+from assets.reference.vocabularies import boundary_types
 from pipelines.framework.checks import gx_check, sql_check
 from pipelines.framework.expectations import SuiteSpec, between, in_set, not_null
-
-BOUNDARIES = [
-    "city_proper", "municipality", "regency", "prefecture", "province", "union_territory",
-    "agglomeration", "urban_centre", "metro", "country", "city_state", "district",
-    "urban_extent", "radius_around_centre",
-]  # fmt: skip
-ASEAN = ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
 
 
 def population_suite() -> SuiteSpec:
@@ -21,23 +16,21 @@ def population_suite() -> SuiteSpec:
         # Smallest pilot unit ~27,000 (a Thai town municipality); largest GHSL centre ~36 M.
         between("population", 1_000, 50_000_000),
         between("area_km2", 1, 20_000),
-        in_set("boundary_type", BOUNDARIES),
+        # the one list of boundary types (data/reference/boundary_types.csv)
+        in_set("boundary_type", sorted(boundary_types())),
     ]
 
 
 def country_suite() -> SuiteSpec:
     return [
-        in_set("country_iso3", ASEAN),
+        # the ASEAN member states of data/reference/countries.csv
+        in_set("country_iso3", asean_iso3()),
         between("year", 1960, 2030),
         not_null("value"),
         not_null("vintage"),
     ]
 
 
-registry_unique = sql_check(
-    "staging/reference", "registry_ids_unique_and_complete",
-    "City ids unique; name, ISO3 and coordinates present; exactly six focus areas.",
-)  # fmt: skip
 population_known_cities = sql_check(
     "staging/population", "population_known_cities_unique",
     "Every population figure belongs to a registry city; no duplicate figure.",

@@ -6,11 +6,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from checks import indicators, infrastructure, population, projects
+from checks import indicators, infrastructure, population, projects, reference
 from pipelines.resources import WarehouseResource
 
 CASES = [
-    (population.registry_unique, "insert into staging.cities select * from staging.cities limit 1"),
+    (reference.registry_unique, "insert into staging.cities select * from staging.cities limit 1"),
     (
         population.population_known_cities,
         "insert into staging.population_figures select * replace ('xxx-atlantis' as city_id) "

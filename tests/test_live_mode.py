@@ -46,7 +46,7 @@ DATA = REPO / "data"
 FIXTURE = Path(__file__).parent / "fixtures" / "worldbank_projects_records_asean.json"
 RECORDS = json.loads(FIXTURE.read_text(encoding="utf-8"))
 
-ASEAN = [  # (ISO3, ISO2, name) in the order assets.population.assets.ASEAN_ISO3 asks for them
+ASEAN = [  # (ISO3, ISO2, name) in the order assets.reference.countries.asean_iso3() gives them
     ("BRN", "BN", "Brunei Darussalam"),
     ("KHM", "KH", "Cambodia"),
     ("IDN", "ID", "Indonesia"),

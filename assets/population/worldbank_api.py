@@ -3,9 +3,10 @@
 Request: ``{base}/country/{ISO3;ISO3;...}/indicator/{code}?format=json&per_page=N&page=P[&date=D]``.
 A page is a two-element JSON array ``[meta, records]``; ``meta`` holds ``page``, ``pages``,
 ``per_page``, ``total``, ``lastupdated`` (numbers sometimes as strings); ``records`` is a list
-(or ``null`` when nothing matches).
+(or ``null`` when nothing matches). `parse_page` reads one such answer; the bundled snapshot
+file of the API goes through it too (`assets.population.national`).
 
-Behaviour worth knowing (see DOMAIN.md §4.1):
+Behaviour worth knowing (see docs/DOMAIN.md §4.1):
 - Errors often arrive with HTTP 200 as ``[{"message": [{"id": "120", "key": ..., "value": ...}]}]``.
   Ids 105 (service unavailable) and 199 (unexpected error) are transient: the request is retried
   through HttpClient's back-off. Every other id fails at once with a SourceError naming the
@@ -104,8 +105,9 @@ class WorldBankClient:
             raise ValueError(f"invalid indicator code {indicator_code!r}")
 
         first_url = self.page_url(indicator_code, countries, 1, date)
-        meta, rows = self._get_page(indicator_code, first_url, 1)
-        pages, lastupdated, total = meta["pages"], meta["lastupdated"], meta["total"]
+        first = self._get_page(indicator_code, first_url, 1)
+        pages, total = first.meta["pages"], first.meta["total"]
+        lastupdated = first.meta["lastupdated"]
         if pages > self.max_pages:
             raise SourceError(
                 SOURCE,
@@ -113,11 +115,12 @@ class WorldBankClient:
                 f"{indicator_code}: server reports {pages} pages, more than the limit of "
                 f"{self.max_pages} (raise per_page or max_pages if this is real)",
             )
-        all_rows = list(rows)
-        previous = _fingerprint(rows)
+        frames, n_rows = [first.records], len(first.rows)
+        previous = _fingerprint(first.rows)
         for page in range(2, pages + 1):
             url = self.page_url(indicator_code, countries, page, date)
-            meta, rows = self._get_page(indicator_code, url, page)
+            this = self._get_page(indicator_code, url, page)
+            meta, rows = this.meta, this.rows
             if meta["pages"] != pages or meta["lastupdated"] != lastupdated:
                 raise SourceError(
                     SOURCE,
@@ -135,15 +138,16 @@ class WorldBankClient:
                     f"page {page - 1}",
                 )
             previous = fp
-            all_rows.extend(rows)
-        if len(all_rows) != total:
+            frames.append(this.records)
+            n_rows += len(rows)
+        if n_rows != total:
             raise SourceError(
                 SOURCE,
                 first_url,
-                f"{indicator_code}: got {len(all_rows)} rows over {pages} pages but the server "
+                f"{indicator_code}: got {n_rows} rows over {pages} pages but the server "
                 f"reported total={total}",
             )
-        frame = _records_frame(all_rows, indicator_code, lastupdated, first_url)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         dupes = frame.duplicated(["country_iso3", "indicator_code", "year"])
         if dupes.any():
             first = frame[dupes].iloc[0]
@@ -157,9 +161,7 @@ class WorldBankClient:
             records=frame, lastupdated=lastupdated, pages=pages, url=first_url, total=total
         )
 
-    def _get_page(
-        self, indicator_code: str, url: str, page: int
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def _get_page(self, indicator_code: str, url: str, page: int) -> Page:
         holder: dict[str, Any] = {}
 
         def validate(resp: HttpResponse) -> None:
@@ -168,15 +170,34 @@ class WorldBankClient:
             holder["payload"] = payload
 
         resp = self.http.get(url, validate=validate)
-        meta, rows = _split_page(holder["payload"], indicator_code, resp.url)
-        if meta["page"] != page:
+        answer = parse_page(holder["payload"], indicator_code, resp.url)
+        if answer.meta["page"] != page:
             raise SourceError(
                 SOURCE,
                 resp.url,
                 f"{indicator_code}: inconsistent paging: asked for page {page}, "
-                f"server returned page {meta['page']}",
+                f"server returned page {answer.meta['page']}",
             )
-        return meta, rows
+        return answer
+
+
+@dataclass(frozen=True)
+class Page:
+    """One answer of the API, parsed: metadata, the records as served, and as a frame."""
+
+    meta: dict[str, Any]  # page, pages, total (int) and lastupdated (str, the vintage)
+    rows: list[dict[str, Any]]
+    records: pd.DataFrame  # COLUMNS, aggregates without an ISO3 code dropped
+
+
+def parse_page(payload: Any, indicator_code: str, url: str) -> Page:
+    """Parse one ``[meta, records]`` answer (a live page or a bundled API file).
+
+    Raises SourceError naming `url` (for a file, its path) on schema drift. Paging across pages
+    (``total``, repeated pages) is checked by `WorldBankClient.fetch_indicator`.
+    """
+    meta, rows = _split_page(payload, indicator_code, url)
+    return Page(meta, rows, _records_frame(rows, indicator_code, meta["lastupdated"], url))
 
 
 def _raise_api_error(payload: Any, indicator_code: str, url: str) -> None:

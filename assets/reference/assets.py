@@ -23,7 +23,7 @@ def raw_cities(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
     """The 31 ASCN pilot cities (`data/reference/cities.csv`): adding a city is adding a row."""
-    path = sources.settings.data_dir / "reference" / "cities.csv"
+    path = sources.settings.reference_dir / "cities.csv"
     return land_files(
         context, warehouse, table="cities", source="city_registry", paths=[path],
         parse=lambda con: (read_cities(path), NO_REJECTS),
@@ -35,7 +35,7 @@ def raw_focus_areas(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
     """The six ASCN focus areas (`data/reference/focus_areas.csv`)."""
-    path = sources.settings.data_dir / "reference" / "focus_areas.csv"
+    path = sources.settings.reference_dir / "focus_areas.csv"
     return land_files(
         context, warehouse, table="focus_areas", source="focus_areas", paths=[path],
         parse=lambda con: (_csv(path), NO_REJECTS),
@@ -47,7 +47,7 @@ def raw_boundary_types(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
     """Boundary types and the precedence that picks a city's headline population."""
-    path = sources.settings.data_dir / "reference" / "boundary_types.csv"
+    path = sources.settings.reference_dir / "boundary_types.csv"
     return land_files(
         context, warehouse, table="boundary_types", source="boundary_types", paths=[path],
         parse=lambda con: (_csv(path), NO_REJECTS),

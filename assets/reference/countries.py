@@ -2,16 +2,20 @@
 
 The one list of countries: the ten ASEAN member states, which source clients ask for and checks
 accept, and the partner countries that appear as financiers or recipients in project records.
+A bad file raises ``ValueError`` naming the file, the line (header = line 1) and the field.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from pipelines.settings import Settings
+
+_CODE = {"country_iso3": re.compile(r"[A-Z]{3}"), "country_iso2": re.compile(r"[A-Z]{2}")}
 
 
 @dataclass(frozen=True)
@@ -22,22 +26,38 @@ class Country:
     asean_member: bool
 
 
-@cache
 def _load(path: Path) -> tuple[Country, ...]:
+    # Cached per file version: a long-running code server sees an edited file.
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parse(path: Path, _mtime_ns: int, _size: int) -> tuple[Country, ...]:
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    countries = []
-    for i, row in enumerate(rows, start=2):
-        iso3, iso2 = (
-            (row.get("country_iso3") or "").strip(),
-            (row.get("country_iso2") or "").strip(),
-        )
-        if len(iso3) != 3 or not iso3.isupper() or len(iso2) != 2 or not iso2.isupper():
-            raise ValueError(f"{path}: line {i}: bad ISO code pair {iso3!r}/{iso2!r}")
+    countries: list[Country] = []
+    seen: set[str] = set()
+    for line, row in enumerate(rows, start=2):
+        cells = {k: (row.get(k) or "").strip() for k in ("country_iso3", "country_iso2", "name")}
+        for field, pattern in _CODE.items():
+            if not pattern.fullmatch(cells[field]):
+                raise ValueError(
+                    f"{path}: line {line}, field {field}: {cells[field]!r} is not an ISO code"
+                )
+        if cells["country_iso3"] in seen:
+            raise ValueError(
+                f"{path}: line {line}, field country_iso3: duplicate {cells['country_iso3']!r}"
+            )
+        seen.add(cells["country_iso3"])
         member = (row.get("asean_member") or "").strip().lower()
         if member not in {"true", "false"}:
-            raise ValueError(f"{path}: line {i}, field asean_member: {member!r} is not true/false")
-        countries.append(Country(iso3, iso2, (row.get("name") or "").strip(), member == "true"))
+            raise ValueError(
+                f"{path}: line {line}, field asean_member: {member!r} is not true/false"
+            )
+        countries.append(
+            Country(cells["country_iso3"], cells["country_iso2"], cells["name"], member == "true")
+        )
     return tuple(countries)
 
 

@@ -1,7 +1,8 @@
 """The closed lists every source and check shares: focus areas and boundary types.
 
 Each comes from one curated file in data/reference, so a reader, a GX value set and a SQL check
-accept exactly the same members.
+accept exactly the same members. A bad file raises ``ValueError`` naming the file, the line
+(header = line 1) and the field.
 """
 
 from __future__ import annotations
@@ -13,15 +14,25 @@ from pathlib import Path
 from pipelines.settings import Settings
 
 
-@cache
 def _column_pairs(path: Path, key: str, value: str) -> dict[str, str]:
+    # Cached per file version: a long-running code server sees an edited file.
+    stat = path.stat()
+    return _parse(path, key, value, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parse(path: Path, key: str, value: str, _mtime_ns: int, _size: int) -> dict[str, str]:
     with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+        reader = csv.DictReader(f)
+        missing = [c for c in (key, value) if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: line 1: missing column(s) {', '.join(missing)}")
+        rows = list(reader)
     out: dict[str, str] = {}
-    for i, row in enumerate(rows, start=2):
+    for line, row in enumerate(rows, start=2):
         k = (row.get(key) or "").strip()
         if not k or k in out:
-            raise ValueError(f"{path}: line {i}, field {key}: empty or duplicate value {k!r}")
+            raise ValueError(f"{path}: line {line}, field {key}: empty or duplicate value {k!r}")
         out[k] = (row.get(value) or "").strip()
     return out
 
@@ -29,11 +40,15 @@ def _column_pairs(path: Path, key: str, value: str) -> dict[str, str]:
 def focus_areas(settings: Settings | None = None) -> dict[str, str]:
     """ASCN focus area id -> display name (data/reference/focus_areas.csv)."""
     s = settings or Settings.from_env()
-    return _column_pairs(s.reference_dir / "focus_areas.csv", "focus_area_id", "name")
+    return dict(_column_pairs(s.reference_dir / "focus_areas.csv", "focus_area_id", "name"))
 
 
 def boundary_types(settings: Settings | None = None) -> dict[str, int]:
     """Boundary type -> headline precedence (data/reference/boundary_types.csv)."""
-    s = settings or Settings.from_env()
-    pairs = _column_pairs(s.reference_dir / "boundary_types.csv", "boundary_type", "precedence")
-    return {k: int(v) for k, v in pairs.items()}
+    path = (settings or Settings.from_env()).reference_dir / "boundary_types.csv"
+    out = {}
+    for line, (k, v) in enumerate(_column_pairs(path, "boundary_type", "precedence").items(), 2):
+        if not v.isdigit():
+            raise ValueError(f"{path}: line {line}, field precedence: {v!r} is not a whole number")
+        out[k] = int(v)
+    return out

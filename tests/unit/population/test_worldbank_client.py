@@ -1,7 +1,7 @@
 """WorldBankClient against a local HTTP server serving World Bank Indicators API v2 shapes.
 
 The happy-path records are real SP.POP.TOTL records (lastupdated 2018-04-24) copied from a
-recorded API response (World Bank, CC BY 4.0); failure bodies follow DOMAIN.md §4.1.
+recorded API response (World Bank, CC BY 4.0); failure bodies follow docs/DOMAIN.md §4.1.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Tests of assets.population.parse on the real bundled files and on deliberately bad files.
+"""The population readers (census, WUP, GHSL, national snapshot) on the real bundled files and on
+deliberately bad files.
 
-Expected values were read by hand from the source files / DOMAIN.md, not from the parser.
+Expected values were read by hand from the source files / docs/DOMAIN.md, not from the parser.
 """
 
 from __future__ import annotations
@@ -10,22 +11,22 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.population.parse import (
-    REJECT_COLUMNS,
-    city_name_index,
-    read_census_figures,
-    read_cities,
-    read_ghsl_urban_centres,
-    read_national_snapshot,
-    read_wup2018,
-)
+from assets.population.census import read_census_figures
+from assets.population.ghsl import read_ghsl_urban_centres
+from assets.population.national import read_national_snapshot
+from assets.population.wup import read_wup2018
+from assets.reference.cities import CityMatcher, city_slug_id, read_cities
+from assets.reference.vocabularies import boundary_types
+from pipelines.framework.rejects import REJECT_COLUMNS
+from pipelines.settings import Settings
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 CITIES = DATA / "reference" / "cities.csv"
 CENSUS = DATA / "sources" / "population" / "census_city_figures.csv"
 WUP = DATA / "sources" / "population" / "un_wup2018_f22_ascn_cities.csv"
 GHSL = DATA / "sources" / "ghsl" / "ghsl_ucdb2015_via_boeing_street_network_indicators_ascn.csv"
 WB_DIR = DATA / "sources" / "worldbank"
+NATIONAL_SERIES = DATA / "catalogue" / "national_series.csv"
 
 
 @pytest.fixture(scope="module")
@@ -38,82 +39,21 @@ def city_ids(cities: pd.DataFrame) -> set[str]:
     return set(cities["city_id"])
 
 
-# ---------------------------------------------------------------- registry
+@pytest.fixture(scope="module")
+def matcher(cities: pd.DataFrame) -> CityMatcher:
+    return CityMatcher(cities)
 
 
-def test_registry_has_31_cities_in_10_countries(cities: pd.DataFrame) -> None:
-    assert len(cities) == 31
-    assert cities["city_id"].is_unique
-    assert set(cities["country_iso3"]) == {
-        "BRN",
-        "KHM",
-        "IDN",
-        "LAO",
-        "MYS",
-        "MMR",
-        "PHL",
-        "SGP",
-        "THA",
-        "VNM",
-    }
-
-
-def test_registry_values(cities: pd.DataFrame) -> None:
-    by_id = cities.set_index("city_id")
-    assert by_id.loc["khm-battambang", "lat"] == 13.1
-    assert by_id.loc["idn-sumedang", "lat"] == -6.862  # corrected sign
-    assert "simplemaps" in by_id.loc["phl-manila", "coord_source"]
-    assert by_id.loc["sgp-singapore", "lon"] == 103.8
-    assert by_id.loc["vnm-da-nang", "local_name"] == "Đà Nẵng"
-    assert (cities["joined_year"] == 2018).sum() == 26
-    assert set(cities.loc[cities["joined_year"] == 2023, "name"]) == {
-        "Chiang Mai",
-        "Khon Kaen",
-        "Rayong",
-    }
-    assert set(cities.loc[cities["joined_year"] == 2024, "name"]) == {"Sumedang", "Sihanoukville"}
-
-
-def _write_cities(tmp_path: Path, edit) -> Path:
-    df = pd.read_csv(CITIES, dtype=str, keep_default_na=False)
-    df = edit(df)
-    path = tmp_path / "cities.csv"
-    df.to_csv(path, index=False)
-    return path
-
-
-def test_registry_missing_column_raises(tmp_path: Path) -> None:
-    path = _write_cities(tmp_path, lambda d: d.drop(columns=["lon"]))
-    with pytest.raises(ValueError, match=r"cities\.csv.*lon"):
-        read_cities(path)
-
-
-def test_registry_duplicate_id_raises(tmp_path: Path) -> None:
-    def dup(d: pd.DataFrame) -> pd.DataFrame:
-        d.loc[1, "city_id"] = d.loc[0, "city_id"]
-        return d
-
-    with pytest.raises(ValueError, match=r"cities\.csv: row 2, field city_id"):
-        read_cities(_write_cities(tmp_path, dup))
-
-
-@pytest.mark.parametrize(
-    ("field", "value"), [("lat", "91"), ("lon", "-181"), ("lat", "x"), ("country_iso3", "khm")]
-)
-def test_registry_bad_value_raises(tmp_path: Path, field: str, value: str) -> None:
-    def bad(d: pd.DataFrame) -> pd.DataFrame:
-        d.loc[2, field] = value
-        return d
-
-    with pytest.raises(ValueError, match=rf"cities\.csv: row 3, field {field}"):
-        read_cities(_write_cities(tmp_path, bad))
+@pytest.fixture(scope="module")
+def bounds() -> set[str]:
+    return set(boundary_types(Settings(data_dir=DATA)))
 
 
 # ---------------------------------------------------------------- census figures
 
 
-def test_census_battambang(city_ids: set[str]) -> None:
-    rows, rejects = read_census_figures(CENSUS, city_ids)
+def test_census_battambang(city_ids: set[str], bounds: set[str]) -> None:
+    rows, rejects = read_census_figures(CENSUS, city_ids, bounds)
     assert rejects.empty
     assert list(rejects.columns) == REJECT_COLUMNS
     btb = rows[rows["city_id"] == "khm-battambang"].set_index("population")
@@ -140,8 +80,8 @@ def test_census_battambang(city_ids: set[str]) -> None:
     ]
 
 
-def test_census_every_city_has_a_figure_and_a_source(city_ids: set[str]) -> None:
-    rows, _ = read_census_figures(CENSUS, city_ids)
+def test_census_every_city_has_a_figure_and_a_source(city_ids: set[str], bounds: set[str]) -> None:
+    rows, _ = read_census_figures(CENSUS, city_ids, bounds)
     assert set(rows["city_id"]) == city_ids
     assert (rows["source_url"].str.len() > 0).all()
     # Manila's NCR area is only published as a range: left empty.
@@ -168,7 +108,7 @@ def _write_census(tmp_path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def test_census_bad_rows_are_rejected(tmp_path: Path, city_ids: set[str]) -> None:
+def test_census_bad_rows_are_rejected(tmp_path: Path, city_ids: set[str], bounds: set[str]) -> None:
     path = _write_census(
         tmp_path,
         [
@@ -181,7 +121,7 @@ def test_census_bad_rows_are_rejected(tmp_path: Path, city_ids: set[str]) -> Non
             {"boundary_type": "galaxy"},
         ],
     )
-    rows, rejects = read_census_figures(path, city_ids)
+    rows, rejects = read_census_figures(path, city_ids, bounds)
     assert len(rows) == 1 and rows.loc[0, "source_row"] == 1
     got = set(zip(rejects["row_number"], rejects["field"], strict=True))
     assert got == {
@@ -196,18 +136,33 @@ def test_census_bad_rows_are_rejected(tmp_path: Path, city_ids: set[str]) -> Non
     assert rejects.loc[rejects["row_number"] == 2, "value"].item() == "khm-atlantis"
 
 
-def test_census_missing_column_raises(tmp_path: Path, city_ids: set[str]) -> None:
+def test_census_missing_column_raises(tmp_path: Path, city_ids: set[str], bounds: set[str]) -> None:
     path = _write_census(tmp_path, [{}])
     pd.read_csv(path).drop(columns=["boundary_type"]).to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"census\.csv.*boundary_type"):
-        read_census_figures(path, city_ids)
+        read_census_figures(path, city_ids, bounds)
+
+
+def test_census_boundary_types_are_the_ones_given(
+    tmp_path: Path, city_ids: set[str], bounds: set[str]
+) -> None:
+    # The accepted boundary types are the reference list passed in, not a list of the reader.
+    path = _write_census(tmp_path, [{}, {"boundary_type": "district"}])
+    assert "district" in bounds  # data/reference/boundary_types.csv has it
+    rows, rejects = read_census_figures(path, city_ids, bounds)
+    assert rows["boundary_type"].tolist() == ["municipality", "district"] and rejects.empty
+    rows, rejects = read_census_figures(path, city_ids, {"municipality"})
+    assert rows["source_row"].tolist() == [1]
+    assert rejects[["row_number", "field", "value"]].values.tolist() == [
+        [2, "boundary_type", "district"]
+    ]
 
 
 # ---------------------------------------------------------------- UN WUP 2018
 
 
-def test_wup_phnom_penh(city_ids: set[str]) -> None:
-    rows, rejects = read_wup2018(WUP, city_ids)
+def test_wup_phnom_penh(matcher: CityMatcher) -> None:
+    rows, rejects = read_wup2018(WUP, matcher)
     assert rejects.empty
     assert rows["city_id"].nunique() == 24
     pp = rows[rows["city_id"] == "khm-phnom-penh"].set_index("year")
@@ -221,36 +176,40 @@ def test_wup_phnom_penh(city_ids: set[str]) -> None:
     assert len(pp) == 86  # 1950..2035
 
 
-def test_wup_name_index_matches_slug_rule(cities: pd.DataFrame, city_ids: set[str]) -> None:
-    by_slug, _ = read_wup2018(WUP, city_ids)
-    by_name, _ = read_wup2018(WUP, city_ids, names=city_name_index(cities))
-    pd.testing.assert_frame_equal(by_slug, by_name)
+def test_wup_and_ghsl_names_match_the_slug_rule(matcher: CityMatcher, city_ids: set[str]) -> None:
+    # The matcher gives every bundled row the id the registry's iso3-slug convention gives it
+    # (what the readers did before they used the matcher): the published figures do not move.
+    for path in (WUP, GHSL):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for name, iso3 in zip(df["ascn_city"], df["ascn_country_iso3"], strict=True):
+            assert city_slug_id(name, iso3) in city_ids
+            assert matcher.id_for(name, iso3) == city_slug_id(name, iso3), (path.name, name)
 
 
-def test_wup_unknown_city_is_rejected(tmp_path: Path, city_ids: set[str]) -> None:
+def test_wup_unknown_city_is_rejected(tmp_path: Path, matcher: CityMatcher) -> None:
     df = pd.read_csv(WUP, dtype=str, keep_default_na=False).head(2)
     df.loc[1, "ascn_city"] = "Atlantis"
     path = tmp_path / "wup.csv"
     df.to_csv(path, index=False)
-    rows, rejects = read_wup2018(path, city_ids)
+    rows, rejects = read_wup2018(path, matcher)
     assert set(rows["city_id"]) == {"khm-phnom-penh"}
     assert rejects[["row_number", "field", "value"]].values.tolist() == [
         [2, "ascn_city", "Atlantis"]
     ]
 
 
-def test_wup_missing_column_raises(tmp_path: Path, city_ids: set[str]) -> None:
+def test_wup_missing_column_raises(tmp_path: Path, matcher: CityMatcher) -> None:
     path = tmp_path / "wup.csv"
     pd.read_csv(WUP, dtype=str).drop(columns=["Urban Agglomeration"]).to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"wup\.csv.*Urban Agglomeration"):
-        read_wup2018(path, city_ids)
+        read_wup2018(path, matcher)
 
 
 # ---------------------------------------------------------------- GHSL
 
 
-def test_ghsl_battambang(city_ids: set[str]) -> None:
-    rows, rejects = read_ghsl_urban_centres(GHSL, city_ids)
+def test_ghsl_battambang(matcher: CityMatcher) -> None:
+    rows, rejects = read_ghsl_urban_centres(GHSL, matcher)
     assert rejects.empty
     assert len(rows) == 17
     btb = rows.set_index("city_id").loc["khm-battambang"]
@@ -262,13 +221,13 @@ def test_ghsl_battambang(city_ids: set[str]) -> None:
     assert btb["source_id"] == "ghsl_ucdb2015" and btb["source_row"] == 2
 
 
-def test_ghsl_bad_rows(tmp_path: Path, city_ids: set[str]) -> None:
+def test_ghsl_bad_rows(tmp_path: Path, matcher: CityMatcher) -> None:
     df = pd.read_csv(GHSL, dtype=str, keep_default_na=False).head(3)
     df.loc[0, "ascn_city"] = "Atlantis"
     df.loc[2, "resident_pop"] = "n/a"
     path = tmp_path / "ghsl.csv"
     df.to_csv(path, index=False)
-    rows, rejects = read_ghsl_urban_centres(path, city_ids)
+    rows, rejects = read_ghsl_urban_centres(path, matcher)
     assert rows["city_id"].tolist() == ["khm-battambang"]
     assert rejects[["row_number", "field"]].values.tolist() == [
         [1, "ascn_city"],
@@ -281,7 +240,7 @@ def test_ghsl_bad_rows(tmp_path: Path, city_ids: set[str]) -> None:
 
 @pytest.fixture(scope="module")
 def national() -> pd.DataFrame:
-    return read_national_snapshot(WB_DIR)
+    return read_national_snapshot(WB_DIR, NATIONAL_SERIES)
 
 
 def test_national_columns_and_api_value(national: pd.DataFrame) -> None:
@@ -362,3 +321,51 @@ def test_national_bad_owid_value_names_row(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"owid_grapher_2025.*row 2, field value"):
         read_national_snapshot(tmp_path, catalogue)
+
+
+def _national_dir_with_api(tmp_path: Path, api_text: str) -> tuple[Path, Path]:
+    name = "wdi_asean_countries_2018vintage.csv"
+    (tmp_path / name).write_bytes((WB_DIR / name).read_bytes())
+    (tmp_path / "api_SP.POP.TOTL_2018-04-24.json").write_text(api_text, encoding="utf-8")
+    catalogue = tmp_path / "series.csv"
+    catalogue.write_text("indicator_code,owid_source_file,owid_value_column\n", encoding="utf-8")
+    return tmp_path, catalogue
+
+
+API_META = '{"page": 1, "pages": 1, "per_page": 20000, "lastupdated": "2018-04-24", "total": 9}'
+
+
+def test_national_api_file_is_read_by_the_client_page_parser(tmp_path: Path) -> None:
+    # Same rules as a live page: aggregates (no ISO3) and null values dropped, string numbers
+    # accepted, vintage = lastupdated.
+    records = (
+        '{"indicator": {"id": "SP.POP.TOTL"}, "countryiso3code": "KHM", "date": "2016", '
+        '"value": "15762370"}, '
+        '{"indicator": {"id": "SP.POP.TOTL"}, "countryiso3code": "", "date": "2016", '
+        '"value": 2296786207}, '
+        '{"indicator": {"id": "SP.POP.TOTL"}, "countryiso3code": "BRN", "date": "2017", '
+        '"value": null}'
+    )
+    folder, catalogue = _national_dir_with_api(tmp_path, f"[{API_META}, [{records}]]")
+    national = read_national_snapshot(folder, catalogue)
+    api = national[national["source_file"] == "api_SP.POP.TOTL_2018-04-24.json"]
+    assert api[["country_iso3", "year", "value", "vintage"]].values.tolist() == [
+        ["KHM", 2016, 15762370.0, "2018-04-24"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ('{"countryiso3code": "KHM", "date": "2016Q1", "value": 1}', "field 'date' is not a year"),
+        ('{"countryiso3code": "KHM", "date": "2016"}', "missing field 'value'"),
+        ('{"countryiso3code": "KHM", "date": "2016", "value": "n/a"}', "is not a number: 'n/a'"),
+    ],
+)
+def test_national_api_file_schema_drift_names_file_and_field(
+    tmp_path: Path, record: str, expected: str
+) -> None:
+    folder, catalogue = _national_dir_with_api(tmp_path, f"[{API_META}, [{record}]]")
+    with pytest.raises(ValueError, match=r"api_SP\.POP\.TOTL_2018-04-24\.json") as err:
+        read_national_snapshot(folder, catalogue)
+    assert expected in str(err.value)
