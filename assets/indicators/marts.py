@@ -143,7 +143,7 @@ class MartBuilder:
 
     def _drop(self, tables: Iterable[str]) -> None:
         for table in tables:
-            self.con.execute(f"drop table if exists {checked_identifier(table)}")
+            self.con.execute(f"drop table if exists {checked_identifier(table)}")  # noqa: S608
 
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
