@@ -71,8 +71,9 @@ def published_warehouse(
             input_version(context, con),
             build,
             metadata={
+                "dagster/uri": dg.MetadataValue.text(settings.published_db.as_uri()),
                 "database": dg.MetadataValue.path(str(settings.published_db)),
-                "report": dg.MetadataValue.url("file://" + str(report_index)),
+                "report": dg.MetadataValue.url(report_index.as_uri()),
                 "report_path": dg.MetadataValue.path(str(report_index)),
             },
             outputs=[settings.published_db, settings.parquet_dir, report_index],

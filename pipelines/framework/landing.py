@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.framework.http import SourceError
+from pipelines.framework.table_metadata import table_metadata
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.db import Lineage, content_hash, quarantine, write_raw
@@ -58,7 +59,7 @@ def land(
     metadata: Mapping[str, dg.MetadataValue] | None = None,
 ) -> dg.MaterializeResult:
     """Parse and write `raw.<table>` unless the payload, the code and the upstream assets are
-    unchanged since the last load (then nothing is parsed or written, see `assets/versions.py`)."""
+    unchanged since the last load (then nothing is parsed or written: framework/versions.py)."""
     digest = content_hash(payload.data)
     base = {
         "source": dg.MetadataValue.text(payload.source),
@@ -90,10 +91,8 @@ def land(
             context.log.warning(
                 f"{payload.source}: {n_rejects} row(s) quarantined, see quarantine.rejected_rows"
             )
-        return {
-            "row_count": dg.MetadataValue.int(len(frame)),
+        return table_metadata(con, f"raw.{table}") | {
             "quarantined_rows": dg.MetadataValue.int(n_rejects),
-            "preview": dg.MetadataValue.md(_preview(frame)),
         }
 
     # Upstream versions count too: a raw asset that reads the registry re-parses when it changes.
@@ -120,10 +119,3 @@ def land_files(
 def file_bytes(paths: list[Path]) -> bytes:
     """Names and contents of `paths`, for a content hash that also sees renamed files."""
     return b"".join(p.name.encode() + p.read_bytes() for p in paths)
-
-
-def _preview(frame: pd.DataFrame, rows: int = 5) -> str:
-    try:
-        return frame.head(rows).to_markdown(index=False)
-    except ImportError:  # tabulate missing: fall back to plain text
-        return "```\n" + frame.head(rows).to_string(index=False) + "\n```"

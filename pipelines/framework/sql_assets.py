@@ -5,19 +5,23 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 
+from pipelines.framework.table_metadata import Metadata, row_count, table_metadata
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
-from warehouse.db import checked_identifier, run_sql_file
+from warehouse.db import run_sql_file
 
 
-def table_counts(con, tables: Sequence[str]) -> dict[str, dg.MetadataValue]:
-    return {
-        f"rows:{t}": dg.MetadataValue.int(
-            con.execute(f"select count(*) from {checked_identifier(t)}").fetchall()[0][0]  # noqa: S608
-        )
-        for t in tables
-    }
+def table_counts(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> Metadata:
+    """Dagster's standard table metadata for the asset's table (the first of `tables`): row
+    count, column schema with the COMMENT ON descriptions, table name, and a preview; the row
+    counts of further tables the same asset builds as `rows:<table>`."""
+    main, *others = tables
+    meta = table_metadata(con, main)
+    for t in others:
+        meta[f"rows:{t}"] = dg.MetadataValue.int(row_count(con, t))
+    return meta
 
 
 def sql_asset(

@@ -73,11 +73,16 @@ def key_of(asset_key: dg.AssetKey) -> str:
 class Built:
     version: str
     run_id: str
+    metadata: str | None = None  # the materialization's metadata when it was built (serialized)
+
+    def recorded_metadata(self) -> dict[str, dg.MetadataValue]:
+        return dg.deserialize_value(self.metadata, dict) if self.metadata else {}
 
 
 def last_built(con: duckdb.DuckDBPyConnection, asset_key: str) -> Built | None:
     rows = con.execute(
-        "select version, run_id from meta.asset_versions where asset_key = $k", {"k": asset_key}
+        "select version, run_id, metadata from meta.asset_versions where asset_key = $k",
+        {"k": asset_key},
     ).fetchall()
     return Built(*rows[0]) if rows else None
 
@@ -132,7 +137,9 @@ def build_if_changed(
 
     The old record is deleted before building, so a build that fails half-way is never mistaken
     for a finished one by the next run. `asset_key` names one spec of a multi-asset, which
-    records its own version (default: the asset of `context`).
+    records its own version (default: the asset of `context`). An unchanged asset reports the
+    metadata recorded when it was built (row counts, schema, previews), so a quiet night does
+    not blank the UI.
     """
     key = key_of(asset_key or context.asset_key)
     last = last_built(con, key)
@@ -145,7 +152,8 @@ def build_if_changed(
     ):
         return dg.MaterializeResult(
             asset_key=asset_key,
-            metadata=base
+            metadata=last.recorded_metadata()
+            | base
             | {
                 "unchanged": dg.MetadataValue.bool(True),
                 "built_in_run": dg.MetadataValue.text(last.run_id),
@@ -153,14 +161,24 @@ def build_if_changed(
             data_version=dg.DataVersion(version),
         )
     con.execute("delete from meta.asset_versions where asset_key = $k", {"k": key})
-    built = build()
+    built = base | dict(build())
     con.execute(
-        "insert into meta.asset_versions values ($k, $v, $r, $t)",
-        {"k": key, "v": version, "r": run_id_of(context), "t": datetime.now(UTC)},
+        "insert into meta.asset_versions values ($k, $v, $r, $t, $m)",
+        {
+            "k": key,
+            "v": version,
+            "r": run_id_of(context),
+            "t": datetime.now(UTC),
+            "m": dg.serialize_value(built),
+        },
     )
     return dg.MaterializeResult(
         asset_key=asset_key,
-        metadata=base | dict(built) | {"unchanged": dg.MetadataValue.bool(False)},
+        metadata=built
+        | {
+            "unchanged": dg.MetadataValue.bool(False),
+            "built_in_run": dg.MetadataValue.text(run_id_of(context)),
+        },
         data_version=dg.DataVersion(version),
     )
 

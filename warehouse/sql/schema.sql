@@ -29,13 +29,16 @@ create table if not exists meta.source_loads (
 
 -- What each asset was last built from: a hash of the code version and of its inputs (the
 -- content hash of a source, or the versions of its upstream assets and the files it reads).
--- A run skips an asset whose inputs hash to the recorded version (assets/versions.py).
+-- A run skips an asset whose inputs hash to the recorded version (pipelines/framework/versions.py).
 create table if not exists meta.asset_versions (
     asset_key       varchar primary key,  -- e.g. 'staging/measures'
     version         varchar not null,
     run_id          varchar not null,     -- the run that built it
-    built_at        timestamptz not null
+    built_at        timestamptz not null,
+    metadata        varchar               -- the materialization's metadata (Dagster-serialized)
 );
+-- Build files made before the metadata column existed.
+alter table meta.asset_versions add column if not exists metadata varchar;
 
 -- Outcome of each blocking check on each asset version, replayed when the asset is unchanged.
 create table if not exists meta.check_results (
