@@ -1,37 +1,22 @@
 """Publishing: the analysts' DuckDB file, its Parquet export and the data dictionary."""
 
-import importlib
-import pkgutil
 from datetime import timedelta
 
 import dagster as dg
 
-import assets as families
 from assets.publish.report import render_report
+from pipelines.framework.discovery import family_asset_keys
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.dictionary import export_data_dictionary
 from warehouse.publish import publish
 
 
-def marts_keys() -> list[dg.AssetKey]:
-    """Every `marts/...` asset of the other source families: publish waits for all of them, so a
-    new published table needs no edit here (and its version is part of publish's version)."""
-    keys: set[dg.AssetKey] = set()
-    for family in pkgutil.iter_modules(families.__path__):
-        if not family.ispkg or family.name == "publish":
-            continue
-        package = importlib.import_module(f"{families.__name__}.{family.name}")
-        for definition in dg.load_assets_from_package_module(package):
-            if isinstance(definition, dg.AssetsDefinition):
-                keys |= {key for key in definition.keys if key.path[0] == "marts"}
-    return sorted(keys, key=lambda key: key.path)
-
-
 @dg.asset(
     key=["publish", "warehouse"],
     group_name="publish",
-    deps=marts_keys(),
+    # Every marts table of the other families: a new published table needs no edit here.
+    deps=family_asset_keys("marts", frozenset({"publish"})),
     kinds={"duckdb", "parquet"},
     # A missed night shows in the UI: by 04:00 the warehouse must be newer than 01:00.
     freshness_policy=dg.FreshnessPolicy.cron(

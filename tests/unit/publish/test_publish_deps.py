@@ -3,8 +3,8 @@ listed."""
 
 import dagster as dg
 
-from assets.publish.assets import marts_keys
 from pipelines.definitions import defs
+from pipelines.framework.discovery import family_asset_keys
 
 
 def test_publish_depends_on_every_marts_asset() -> None:
@@ -15,5 +15,5 @@ def test_publish_depends_on_every_marts_asset() -> None:
         if key.path[0] == "marts" and graph.get(key).is_materializable
     }
     assert dg.AssetKey(["marts", "indicator_values"]) in marts
-    assert set(marts_keys()) == marts
+    assert set(family_asset_keys("marts", frozenset({"publish"}))) == marts
     assert marts <= set(graph.get(dg.AssetKey(["publish", "warehouse"])).parent_keys)

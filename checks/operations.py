@@ -1,0 +1,84 @@
+"""Warnings an operator must see on a green run (non-blocking, severity WARN).
+
+- every raw asset: rows its source sent that were quarantined, counted by reason;
+- marts/coverage: filled city x indicator cells lost against the published file.
+They never stop publication: the data that passed are published, the warning says what did not.
+"""
+
+import dagster as dg
+import duckdb
+
+from pipelines.framework.discovery import family_asset_keys
+from pipelines.resources import WarehouseResource
+
+COVERAGE = dg.AssetKey(["marts", "coverage"])
+FILLED = "select city_id, indicator_id from marts.coverage where filled"
+
+
+def _quarantine_check(asset: dg.AssetKey) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=asset,
+        name="no_quarantined_rows",
+        blocking=False,
+        description="Warns when rows of this source were quarantined (counts by reason).",
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        event = context.instance.get_latest_materialization_event(asset)
+        meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
+        source = meta["source"].value if "source" in meta else None
+        with warehouse.connect() as con:
+            rows = con.execute(
+                "select reason, count(*) as n from quarantine.rejected_rows "
+                "where source = $s group by reason order by n desc, reason",
+                {"s": source},
+            ).fetchall()
+        total = sum(n for _, n in rows)
+        return dg.AssetCheckResult(
+            passed=total == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"{total} row(s) of {source} quarantined" if total else None,
+            metadata={
+                "source": dg.MetadataValue.text(str(source)),
+                "quarantined_rows": dg.MetadataValue.int(total),
+                "by_reason": dg.MetadataValue.json({reason: n for reason, n in rows}),
+            },
+        )
+
+    return _check
+
+
+quarantine_checks = [_quarantine_check(key) for key in family_asset_keys("raw")]
+
+
+@dg.asset_check(
+    asset=COVERAGE,
+    name="coverage_not_dropped",
+    blocking=False,
+    description="Warns when city x indicator cells filled in the published file are empty now.",
+)
+def coverage_not_dropped(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    published = warehouse.settings.published_db
+    if not published.exists():
+        return dg.AssetCheckResult(passed=True, metadata={"compared_with": "nothing published"})
+    with warehouse.connect() as con:
+        now = set(con.execute(FILLED).fetchall())
+    before_con = duckdb.connect(str(published), read_only=True)
+    try:
+        before = set(before_con.execute(FILLED).fetchall())
+    finally:
+        before_con.close()
+    lost = sorted(before - now)
+    return dg.AssetCheckResult(
+        passed=not lost,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{len(lost)} filled cell(s) lost against the published file" if lost else None,
+        metadata={
+            "filled_published": dg.MetadataValue.int(len(before)),
+            "filled_now": dg.MetadataValue.int(len(now)),
+            "lost": dg.MetadataValue.json([f"{c}:{i}" for c, i in lost[:50]]),
+        },
+    )
