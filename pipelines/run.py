@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.definitions import defs
+from pipelines.logs import first_error_line
 from pipelines.settings import Settings
 
 #: run config that replaces Dagster's console logger by the step counter
@@ -31,23 +32,20 @@ def main() -> int:
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     checks = _check_outcomes(result)
     if not result.success:
+        finished = 0
         for event in result.all_events:
-            if event.is_failure:
-                where = event.step_key or "run"
-                print(f"FAILED {where}: {event.message}{_cause(event)}", file=sys.stderr)
+            if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+                print(f"FAILED {event.step_key}: {first_error_line(event)}", file=sys.stderr)
+            finished += event.event_type in (
+                dg.DagsterEventType.STEP_SUCCESS,
+                dg.DagsterEventType.STEP_FAILURE,
+            )
+        print(f"{len(job.graph.node_dict) - finished} step(s) not run: an upstream step failed")
         _print_checks(checks)
         print(f"Run {result.run_id} failed; the published warehouse was left unchanged.")
         return 1
     print_summary(settings, result, checks)
     return 0
-
-
-def _cause(event: dg.DagsterEvent) -> str:
-    """The first non-Dagster error of a failure event (e.g. "another run is writing ..")."""
-    error = getattr(event.event_specific_data, "error", None)
-    while error is not None and error.cls_name.startswith("Dagster") and error.cause is not None:
-        error = error.cause
-    return f" ({error.message.strip()})" if error is not None else ""
 
 
 def _check_outcomes(result: dg.ExecuteInProcessResult) -> Counter[str]:
