@@ -29,7 +29,10 @@ def main() -> int:
     print(f"ASCN nightly job, mode={settings.mode}, outputs in {settings.output_dir}")
     job = defs.resolve_job_def("nightly")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+        quiet = settings.run_log == "steps"
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET if quiet else None
+        )
     checks = _check_outcomes(result)
     if not result.success:
         finished = 0
