@@ -9,12 +9,17 @@ select
     try_cast(lat as double) as lat,
     try_cast(lon as double) as lon,
     try_cast(joined_year as integer) as joined_year,
-    admin_unit_type
+    admin_unit_type,
+    -- The registry's pilot unit (headline population and pilot-unit indicators: assets/indicators).
+    nullif(pilot_boundary_type, '') as pilot_boundary_type,
+    nullif(pilot_unit_name, '') as pilot_unit_name,
+    coalesce(lower(pilot_unit_confirmed) = 'yes', false) as pilot_unit_confirmed
 from raw.cities;
 
 create or replace table staging.focus_areas as
 select focus_area_id, name, description from raw.focus_areas;
 
 create or replace table staging.boundary_types as
-select boundary_type, try_cast(precedence as integer) as precedence, description
+select boundary_type, try_cast(precedence as integer) as precedence,
+       nullif(unit_type, '') as unit_type, description
 from raw.boundary_types;

@@ -73,7 +73,7 @@ def test_bad_countries_file_names_file_line_and_field(tmp_path: Path, row: str, 
 
 def test_boundary_types_from_the_file() -> None:
     types = boundary_types(REAL)
-    assert len(types) == 14
+    assert len(types) == 16  # ring_5km, ring_10km: standard OSM measurement areas
     assert types["city_proper"] == 1 and types["municipality"] == 1
     assert types["urban_centre"] == 3 and types["radius_around_centre"] == 8
     assert "city_state" not in types  # Singapore's figure is a city_proper one
