@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from pipelines.framework.http import HttpClient
 from pipelines.settings import PATH_FIELDS, Settings
@@ -56,7 +56,9 @@ def recover_unreadable_build(build: Path, log: logging.Logger | dg.DagsterLogMan
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB build file of this run (one writer) and the published copy for analysts."""
 
-    output_dir: str | None = None
+    output_dir: str | None = Field(
+        None, description="run outputs (build and published files); default: ASCN_OUTPUT_DIR"
+    )
     _lock_fd: int | None = PrivateAttr(default=None)
     # The run's one connection to the build file, opened once: every step gets a cursor on it
     # instead of re-opening the file (~20 ms each, and the catalogue reloaded every time).
@@ -127,14 +129,20 @@ class SourcesResource(dg.ConfigurableResource):
     the environment); unset fields keep the environment's value.
     """
 
-    mode: str | None = None
-    data_dir: str | None = None
-    inbox_dir: str | None = None
-    worldbank_api_url: str | None = None
-    worldbank_projects_api_url: str | None = None
-    iati_api_url: str | None = None
-    overpass_url: str | None = None
-    osm_pbf: str | None = None
+    # Shown (with these descriptions) on the UI's resources page and overridable per run in the
+    # launchpad; a field left empty keeps the environment's value (README "Configuration").
+    mode: str | None = Field(None, description="offline | live; default: ASCN_MODE, else offline")
+    data_dir: str | None = Field(None, description="bundled data folder; default: ASCN_DATA_DIR")
+    inbox_dir: str | None = Field(
+        None, description="project register inbox; default: ASCN_INBOX_DIR, else <data>/inbox"
+    )
+    worldbank_api_url: str | None = Field(None, description="default: ASCN_WORLDBANK_API_URL")
+    worldbank_projects_api_url: str | None = Field(
+        None, description="default: ASCN_WORLDBANK_PROJECTS_API_URL"
+    )
+    iati_api_url: str | None = Field(None, description="default: ASCN_IATI_API_URL")
+    overpass_url: str | None = Field(None, description="default: ASCN_OVERPASS_URL")
+    osm_pbf: str | None = Field(None, description="local OSM extract; default: ASCN_OSM_PBF")
 
     @property
     def settings(self) -> Settings:
