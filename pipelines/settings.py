@@ -6,6 +6,7 @@ See README "Configuration" for the table of variables. Paths default to folders 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,20 @@ def _flag(name: str) -> bool:
     return value in {"1", "true"}
 
 
+_CONTACT = re.compile(r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+|https?://[^\s]+)$")
+
+
+def _contact(name: str) -> str:
+    """An e-mail address or an http(s) URL, sent in the User-Agent (so no control characters)."""
+    value = os.environ.get(name, "").strip()
+    if value and (len(value) > 200 or not _CONTACT.match(value) or not value.isprintable()):
+        raise ValueError(
+            f"{name} must be an e-mail address or an http(s) URL of at most 200 characters, "
+            f"got {value!r}"
+        )
+    return value
+
+
 # Settings that hold a filesystem path (resolved when overridden from configuration).
 PATH_FIELDS = frozenset({"data_dir", "output_dir", "inbox_dir", "osm_pbf"})
 
@@ -64,6 +79,10 @@ class Settings:
     osm_pbf: Path | None = None
     http_timeout_s: float = 60.0
     http_max_retries: int = 5
+    # Kept HTTP answers younger than this are reused without a request (see framework/answers.py).
+    http_max_age_hours: float = 20.0
+    # Whom the operators of an API can contact about our traffic (sent in the User-Agent).
+    contact: str = ""
     # DuckDB's own budget for the build; beyond it DuckDB spills to warehouse/build/spill.
     duckdb_memory_limit: str = "1500MB"
     # Rebuild every asset even when its inputs are unchanged (default: skip unchanged work).
@@ -92,6 +111,11 @@ class Settings:
             # Lets large sorts and aggregates stream and spill; every mart has an ORDER BY.
             "preserve_insertion_order": "false",
         }
+
+    @property
+    def http_cache_dir(self) -> Path:
+        """Kept HTTP answers of live runs (outside the build file, so they outlive a failed run)."""
+        return self.output_dir / "cache" / "http"
 
     @property
     def parquet_dir(self) -> Path:
@@ -138,6 +162,8 @@ class Settings:
             http_max_retries=int(
                 _number("ASCN_HTTP_MAX_RETRIES", d.http_max_retries, minimum=0, integer=True)
             ),
+            http_max_age_hours=_number("ASCN_HTTP_MAX_AGE_HOURS", d.http_max_age_hours, minimum=0),
+            contact=_contact("ASCN_CONTACT"),
             duckdb_memory_limit=os.environ.get("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
             force_rebuild=_flag("ASCN_FORCE_REBUILD"),
             run_log=_choice("ASCN_RUN_LOG", d.run_log, {"steps", "debug"}),

@@ -32,7 +32,7 @@ def permanent_errors_fail_fast() -> Iterator[None]:
     try:
         yield
     except SourceError as exc:
-        if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+        if exc.permanent:  # 4xx other than 408/429, or an answer refused by its client
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
         raise
     except ValueError as exc:

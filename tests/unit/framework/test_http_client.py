@@ -93,14 +93,28 @@ def test_429_honours_retry_after_seconds(httpserver):
     assert sleeps == [7.0]  # Retry-After (7) beats the 1 s back-off
 
 
-def test_retry_after_is_capped_by_max_backoff(httpserver):
-    httpserver.expect_ordered_request("/limited").respond_with_data(
+def test_retry_after_beyond_max_wait_is_not_waited_for(httpserver):
+    """A server asking for an hour: give up on the request now (a rerun resumes), not sleep."""
+    httpserver.expect_request("/limited").respond_with_data(
         "", status=429, headers={"Retry-After": "3600"}
+    )
+    sleeps = Sleeps()
+    with pytest.raises(SourceError) as err:
+        make_http(sleeps, max_wait_s=300.0).get(httpserver.url_for("/limited"))
+    assert sleeps == [] and len(httpserver.log) == 1
+    assert "asks to wait 3600 s, longer than 300 s" in str(err.value)
+    assert "HTTP 429: (empty body)" in str(err.value)
+    assert err.value.status == 429 and not err.value.permanent  # the asset retry may resume
+
+
+def test_retry_after_above_max_backoff_is_still_honoured(httpserver):
+    httpserver.expect_ordered_request("/limited").respond_with_data(
+        "", status=503, headers={"Retry-After": "90"}
     )
     httpserver.expect_ordered_request("/limited").respond_with_json([1])
     sleeps = Sleeps()
-    make_http(sleeps, max_backoff_s=30.0).get(httpserver.url_for("/limited"))
-    assert sleeps == [30.0]
+    make_http(sleeps, max_backoff_s=30.0, max_wait_s=300.0).get(httpserver.url_for("/limited"))
+    assert sleeps == [90.0]  # the server's delay, not our back-off cap
 
 
 def test_retry_after_header_forms():
@@ -119,7 +133,7 @@ def test_non_retryable_4xx_fails_at_once_with_status(httpserver):
     sleeps = Sleeps()
     with pytest.raises(SourceError) as err:
         make_http(sleeps).get(httpserver.url_for("/missing"))
-    assert err.value.status == 404
+    assert err.value.status == 404 and err.value.permanent
     assert "HTTP 404: no such thing" in str(err.value)
     assert sleeps == [] and len(httpserver.log) == 1
 
