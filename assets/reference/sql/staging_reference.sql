@@ -13,7 +13,9 @@ select
     -- The registry's pilot unit (headline population and pilot-unit indicators: assets/indicators).
     nullif(pilot_boundary_type, '') as pilot_boundary_type,
     nullif(pilot_unit_name, '') as pilot_unit_name,
-    coalesce(lower(pilot_unit_confirmed) = 'yes', false) as pilot_unit_confirmed
+    coalesce(lower(pilot_unit_confirmed) = 'yes', false) as pilot_unit_confirmed,
+    -- First-level admin unit containing the city, ';'-separated spellings (assets/projects).
+    nullif(province_name, '') as province_name
 from raw.cities;
 
 create or replace table staging.focus_areas as
