@@ -130,6 +130,9 @@ class HttpClient:
     headers: Mapping[str, str] = field(default_factory=dict)
     user_agent: str = USER_AGENT
     store: AnswerStore | None = None
+    # Asks the server how long to wait when a rate-limit / too-busy page states no delay
+    # (Overpass sends none and points to /api/status); None: exponential back-off.
+    throttle_delay: Callable[[str], float | None] | None = None
     traffic: Traffic = field(default_factory=Traffic)
     sleep: Callable[[float], None] = time.sleep
     session: requests.Session = field(default_factory=requests.Session)
@@ -195,6 +198,8 @@ class HttpClient:
                     wait = _retry_after(result.headers.get("Retry-After"))
                     if wait is None and kind is not None:
                         wait = stated_delay(result.body)
+                    if wait is None and kind is not None and self.throttle_delay is not None:
+                        wait = self.throttle_delay(kind)  # e.g. Overpass /api/status
                     if wait is not None and wait > self.max_wait_s:
                         raise SourceError(
                             self.source, shown_url,
