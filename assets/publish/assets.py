@@ -9,7 +9,7 @@ from pipelines.framework.discovery import family_asset_keys
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
 from warehouse.dictionary import export_data_dictionary
-from warehouse.publish import publish
+from warehouse.publish import publication_problem, publish
 
 
 @dg.asset(
@@ -62,4 +62,6 @@ def published_warehouse(
                 "report_path": dg.MetadataValue.path(str(report_index)),
             },
             outputs=[settings.published_db, settings.parquet_dir, report_index],
+            # A damaged or replaced published file is published again (warehouse/publish.py).
+            verify=lambda: publication_problem(con, settings.published_db),
         )

@@ -63,36 +63,42 @@ def test_escapes_everything_from_data(tmp_path: Path) -> None:
 
 
 def test_tiny_report_content(tmp_path: Path) -> None:
+    """The older published layout (rank labels, no comparison-set columns) still renders."""
     render_report(tiny_db(tmp_path / "tiny.duckdb"), tmp_path / "reports")
     html = (tmp_path / "reports" / "city" / "khm-battambang.html").read_text(encoding="utf-8")
-    # Battambang is first in navigation (after "All cities"), then cities by name.
+    # Battambang is first in navigation (after "All cities" and "Downloads"), then by name.
     nav = re.search(r'<nav class="cities".*?</nav>', html, re.S).group(0)
     assert re.findall(r">([^<>]+)</a>", nav) == [
         "All cities",
+        "Downloads",
         "Battambang",
         "&lt;script&gt;alert(1)&lt;/script&gt;",  # "<" sorts before "B"
         "Big City",
     ]
     assert f'lang="km">{KHMER_BATTAMBANG}<' in html
-    # One chart per focus area with indicators.
-    assert html.count("<svg") == 2
+    # One strip chart per focus area with indicators, plus the summary's standing chart and the
+    # locator map.
+    assert html.count('<svg class="chart"') == 2
     assert 'id="chart-built_infrastructure"' in html and 'id="chart-civic_social"' in html
-    # Density 10, 20, 30: Battambang at the left end, the middle city at the middle of the strip.
+    assert 'id="standing"' in html and 'id="locator"' in html
+    # Density 10, 20, 30 (neutral: low to high): Battambang at the left end, the middle city in
+    # the middle; all three are measured on different units (municipality/city proper
+    # unknown here: no unit column, so all in one set of year 2020) and drawn as comparable.
     lo, hi = STRIP_LEFT, STRIP_RIGHT
     assert f'class="dot-city" cx="{float(lo)}"' in html
-    assert f'class="dot-peer" cx="{(lo + hi) / 2}"' in html  # same size class as Battambang
-    assert f'class="dot-other" cx="{float(hi)}"' in html  # Big City: another size class
+    assert f'class="dot-peer" cx="{(lo + hi) / 2}"' in html
+    assert f'class="dot-peer" cx="{float(hi)}"' in html
     # Battambang has no 'stops' value: a gap with its reason, never a zero.
-    assert "no data: no source data for Battambang" in html
     stops_row = re.search(r"<th scope=\"row\">Public-transport stops.*?</tr>", html, re.S).group(0)
     assert "no data: no source data for Battambang" in stops_row
     assert ">0<" not in stops_row
     # The evil city's 0.0 is a real zero and is shown as such.
     evil = (tmp_path / "reports" / "city" / "xxx-evil.html").read_text(encoding="utf-8")
-    assert '<td class="num">0</td>' in evil
-    # National value flagged as context; score and rank shown.
-    assert "national context" in html
-    assert "55.5" in html and "1/1" in html
+    assert '<td class="num" data-label="Value">0</td>' in evil
+    # National value flagged as context and never ranked among cities; a "1/1" label of the
+    # older layout is a set of 1: too few to rank, so no rank is shown.
+    assert "national context" in html and "national, not ranked" in html
+    assert "55.5" in html and "1/1" not in html and "rank 1 of 1" not in html
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     heat = re.search(r'<table class="heatmap" id="coverage-heatmap">.*?</table>', index, re.S)
     assert heat is not None
@@ -118,10 +124,10 @@ def test_failed_render_keeps_the_previous_report(
     # A render that fails half-way (after some city pages were written) leaves it untouched too.
     real_city_page = report_mod._city_page
 
-    def failing_city_page(data: dict, city: dict) -> dict:
+    def failing_city_page(data: dict, scales: object, city: dict, today: object) -> dict:
         if city["city_id"] == "vnm-big":
             raise RuntimeError("disk full")
-        return real_city_page(data, city)
+        return real_city_page(data, scales, city, today)
 
     monkeypatch.setattr(report_mod, "_city_page", failing_city_page)
     with pytest.raises(RuntimeError, match="disk full"):
