@@ -14,6 +14,8 @@ from pipelines.framework.discovery import family_asset_keys
 from pipelines.resources import WarehouseResource
 
 COVERAGE = dg.AssetKey(["marts", "coverage"])
+#: the non-blocking checks of this module (every other check of the project blocks)
+WARNINGS = frozenset({"no_quarantined_rows", "coverage_not_dropped"})
 FILLED = "select city_id, indicator_id from marts.coverage where filled"
 
 

@@ -39,6 +39,8 @@ def main() -> int:
         for event in result.all_events:
             if event.event_type == dg.DagsterEventType.STEP_FAILURE:
                 print(f"FAILED {event.step_key}: {first_error_line(event)}", file=sys.stderr)
+            elif event.is_failure and event.step_key is None:  # e.g. a resource that failed
+                print(f"FAILED run: {first_error_line(event)}", file=sys.stderr)
             finished += event.event_type in (
                 dg.DagsterEventType.STEP_SUCCESS,
                 dg.DagsterEventType.STEP_FAILURE,

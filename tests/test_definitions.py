@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from croniter import croniter
 
+from checks.operations import WARNINGS
 from pipelines.definitions import defs
 
 EXPECTED_ASSETS = {
@@ -77,7 +78,9 @@ def test_every_ingested_table_has_blocking_checks():
         "marts/focus_area_scores",
     } <= guarded
     specs = [spec for check_def in defs.asset_checks or [] for spec in check_def.check_specs]
-    assert specs and all(spec.blocking for spec in specs)
+    # Data-quality checks block; only the operator warnings (checks/operations.py) do not.
+    warnings = {spec.name for spec in specs if not spec.blocking}
+    assert specs and warnings <= WARNINGS
 
 
 def test_nightly_job_runs_in_one_process():

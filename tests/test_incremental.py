@@ -30,11 +30,14 @@ def materializations(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
 
 
 def check_outcomes(result: dg.ExecuteInProcessResult) -> dict[str, tuple[bool, bool]]:
-    """check name -> (passed, replayed from an earlier run)."""
+    """blocking check name -> (passed, replayed from an earlier run). Non-blocking warnings read
+    the current quarantine and publication, so they are evaluated every run."""
     out = {}
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
+            if not evaluation.blocking:
+                continue
             out[evaluation.check_name] = (
                 evaluation.passed,
                 "replayed_from_run" in evaluation.metadata,
