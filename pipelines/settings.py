@@ -77,6 +77,9 @@ class Settings:
     iati_api_key: str | None = field(default=None, repr=False)
     overpass_url: str = "https://overpass-api.de/api/interpreter"
     osm_pbf: Path | None = None
+    # Overpass query settings ([timeout:N][maxsize:N]); the HTTP read timeout waits longer.
+    overpass_timeout_s: int = 180
+    overpass_maxsize_bytes: int = 536_870_912  # Overpass's own default, 512 MiB
     http_timeout_s: float = 60.0
     http_max_retries: int = 5
     # Kept HTTP answers younger than this are reused without a request (see framework/answers.py).
@@ -158,6 +161,15 @@ class Settings:
             iati_api_key=os.environ.get("IATI_API_KEY") or None,
             overpass_url=os.environ.get("ASCN_OVERPASS_URL", d.overpass_url),
             osm_pbf=Path(pbf).expanduser().resolve() if pbf else None,
+            overpass_timeout_s=int(
+                _number("ASCN_OVERPASS_TIMEOUT_S", d.overpass_timeout_s, minimum=1, integer=True)
+            ),
+            overpass_maxsize_bytes=int(
+                _number(
+                    "ASCN_OVERPASS_MAXSIZE_BYTES", d.overpass_maxsize_bytes, minimum=1_000_000,
+                    integer=True,
+                )  # fmt: skip
+            ),
             http_timeout_s=_number("ASCN_HTTP_TIMEOUT_S", d.http_timeout_s, minimum=0.1),
             http_max_retries=int(
                 _number("ASCN_HTTP_MAX_RETRIES", d.http_max_retries, minimum=0, integer=True)
