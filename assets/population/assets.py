@@ -8,9 +8,11 @@ import duckdb
 from assets.population.census import read_census_figures
 from assets.population.ghsl import read_ghsl_urban_centres
 from assets.population.sources import worldbank_indicators_source
+from assets.population.worldbank_page import SOURCE
 from assets.population.wup import read_wup2018
 from assets.reference.cities import CityMatcher
 from assets.reference.vocabularies import boundary_types
+from pipelines.framework.http_traffic import log_traffic, traffic_metadata
 from pipelines.framework.landing import land, land_files, permanent_errors_fail_fast
 from pipelines.framework.rejects import NO_REJECTS
 from pipelines.framework.sql_assets import sql_asset
@@ -77,15 +79,20 @@ def raw_worldbank_indicators(
     """National context for the 10 ASEAN countries from the World Bank Indicators API v2.
 
     Offline: the bundled snapshots in `data/sources/worldbank/`. Live (`ASCN_MODE=live`): the API
-    at `ASCN_WORLDBANK_API_URL`, one request series per indicator, `lastupdated` as vintage.
+    at `ASCN_WORLDBANK_API_URL`, one request series per indicator, `lastupdated` as vintage;
+    every answer checked against its request, kept answers reused (a retry asks only for what
+    failed), the request and byte counts in the metadata (`http_*`) and the log.
     """
     source = worldbank_indicators_source(sources.settings)
-    with permanent_errors_fail_fast():
-        delivery = source.fetch()
+    try:
+        with permanent_errors_fail_fast():
+            delivery = source.fetch()
+    finally:  # the request and byte counts, also of a failed fetch
+        log_traffic(context, SOURCE, source.traffic)
     with warehouse.connect() as con:
         return land(
             context, con, table="worldbank_indicators", payload=delivery.payload,
-            parse=lambda: (delivery.read(), NO_REJECTS),
+            parse=lambda: (delivery.read(), NO_REJECTS), metadata=traffic_metadata(source.traffic),
         )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from assets.population.csv_text import read_csv_text, require_columns
 from assets.population.national import read_national_snapshot
 from assets.population.worldbank_api import SOURCE, WorldBankClient
 from assets.reference.countries import asean_iso3
-from pipelines.framework.http import HttpClient
+from pipelines.framework.http import SourceError, Traffic, http_client
 from pipelines.framework.landing import Payload, file_bytes
 from pipelines.settings import Settings
 
@@ -41,8 +41,13 @@ class Delivery:
 
 class WorldBankIndicatorsSource(Protocol):
     def fetch(self) -> Delivery:
-        """The national series: columns country_iso3, indicator_code, year, value, vintage,
-        source_file."""
+        """The national series: columns country_iso3, indicator_code, year, value, value_flag,
+        vintage, source_file."""
+        ...
+
+    @property
+    def traffic(self) -> Traffic | None:
+        """Requests and bytes this source cost so far (None: no network)."""
         ...
 
 
@@ -58,7 +63,18 @@ class BundledWorldBankIndicators:
         payload = Payload(
             SOURCE, str(self.folder), file_bytes(files), "bundled snapshots (see data/SOURCES.md)"
         )
-        return Delivery(payload, lambda: read_national_snapshot(self.folder, self.catalogue))
+        return Delivery(payload, self._read)
+
+    @property
+    def traffic(self) -> Traffic | None:
+        return None
+
+    def _read(self) -> pd.DataFrame:
+        frame = read_national_snapshot(self.folder, self.catalogue)
+        # The snapshot readers drop empty values, so every bundled row is a published value.
+        flag = pd.Series(pd.NA, index=frame.index, dtype="string")
+        frame.insert(frame.columns.get_loc("value") + 1, "value_flag", flag)
+        return frame
 
 
 @dataclass(frozen=True)
@@ -77,18 +93,37 @@ class LiveWorldBankIndicators:
         # current NY.GDP.PCAP.PP.KD is the 2021-PPP edition (WDI moved to ICP 2021 in 2024); the
         # 2011-PPP edition exists only in the bundled snapshot, so it has no api_code.
         pairs = series[series["api_code"] != ""].drop_duplicates("indicator_code")
-        frames = [
-            self.client.fetch_indicator(api_code, self.countries, date=LIVE_DATES).records.assign(
-                indicator_code=code, source_file=f"{self.url}/country/.../indicator/{api_code}"
+        frames, errors = [], []
+        for code, api_code in sorted(zip(pairs["indicator_code"], pairs["api_code"], strict=True)):
+            # One failing series does not stop the others: their answers are kept, so the
+            # retry (or the next run) asks only for the failed ones, and one run names them all.
+            try:
+                series_ = self.client.fetch_indicator(api_code, self.countries, date=LIVE_DATES)
+            except SourceError as exc:
+                errors.append(exc)
+                continue
+            frames.append(
+                series_.records.assign(
+                    indicator_code=code, source_file=f"{self.url}/country/.../indicator/{api_code}"
+                )
             )
-            for code, api_code in sorted(
-                zip(pairs["indicator_code"], pairs["api_code"], strict=True)
+        if errors:
+            raise SourceError(
+                SOURCE,
+                self.url,
+                f"{len(errors)} of {len(frames) + len(errors)} series failed: "
+                + " | ".join(f"{e.url}: {e.detail}" for e in errors),
+                status=errors[0].status if len(errors) == 1 else None,
+                permanent=all(e.permanent for e in errors),
             )
-        ]
         frame = pd.concat(frames, ignore_index=True)
         vintages = ",".join(sorted(frame["vintage"].dropna().unique()))
         payload = Payload(SOURCE, self.url, frame.to_csv(index=False).encode(), vintages)
         return Delivery(payload, lambda: frame)
+
+    @property
+    def traffic(self) -> Traffic | None:
+        return self.client.http.traffic
 
 
 def worldbank_indicators_source(settings: Settings) -> WorldBankIndicatorsSource:
@@ -96,8 +131,6 @@ def worldbank_indicators_source(settings: Settings) -> WorldBankIndicatorsSource
     catalogue = settings.catalogue_dir / "national_series.csv"
     if not settings.live:
         return BundledWorldBankIndicators(settings.sources_dir / "worldbank", catalogue)
-    http = HttpClient(
-        source=SOURCE, timeout_s=settings.http_timeout_s, max_retries=settings.http_max_retries
-    )
+    http = http_client(settings, SOURCE)  # timeout, retries, contact, kept answers
     url = settings.worldbank_api_url
     return LiveWorldBankIndicators(WorldBankClient(url, http), url, catalogue, asean_iso3(settings))

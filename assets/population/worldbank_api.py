@@ -6,44 +6,58 @@ A page is a two-element JSON array ``[meta, records]``; ``meta`` holds ``page``,
 (or ``null`` when nothing matches). `parse_page` reads one such answer; the bundled snapshot
 file of the API goes through it too (`assets.population.national`).
 
-Behaviour worth knowing (see docs/DOMAIN.md §4.1):
+Every answer is checked against its request before it is used or kept (`check_page`, see
+docs/DOMAIN.md §4.1 and /tmp/research/apis.md §2), and a mismatch is refused with a message
+naming the URL and what does not match:
+- the page number (``answer holds page 2, asked page 1``), ``per_page``, ``page <= pages``;
+- the indicator of every record (``answer for indicator SP.POP.GROW, asked SP.POP.TOTL``);
+- the countries: ``countryiso3code`` against the ISO3 codes asked for, ``country.id`` against
+  the ISO2 ones (``answer holds countries CHN, USA not asked for``); aggregates without an ISO3
+  code are dropped;
+- the years against the ``date`` asked for;
+- across pages: the same ``pages``, ``total`` and ``lastupdated`` on every page, no page
+  repeating the previous one, and as many rows as ``total``.
+A refused page is never kept (pipelines/framework/answers.py); for a series whose pages disagree
+with each other, every kept page of it is dropped, so the next try fetches the series anew.
+
+Other behaviour worth knowing:
 - Errors often arrive with HTTP 200 as ``[{"message": [{"id": "120", "key": ..., "value": ...}]}]``.
-  Ids 105 (service unavailable) and 199 (unexpected error) are transient: the request is retried
-  through HttpClient's back-off. Every other id fails at once with a SourceError naming the
-  indicator and the URL.
-- The API answers valid calls with an intermittent HTTP 400 that succeeds on retry, so this client
-  always adds 400 to its HttpClient's ``retry_statuses`` (a persistent 400 still fails after the
-  bounded retries, with the response body in the message).
-- Paging is checked: each page must echo the page asked for, keep the same ``pages`` and
-  ``lastupdated`` as page 1, and not repeat the previous page's rows; ``pages`` above ``max_pages``
-  and a row count different from ``total`` are errors. Each names the URL.
-- Schema drift: a record without ``countryiso3code``/``date``/``value`` fails naming the field; a
-  numeric string ``value`` ("12.3") is accepted as a float; rows with an empty
-  ``countryiso3code`` (aggregates) are dropped; extra fields are ignored.
+  Ids 105 (service unavailable) and 199 (unexpected error) are transient: retried through
+  HttpClient's back-off. Every other id is refused at once (permanent), naming indicator and URL.
+- The API answers valid calls with an intermittent HTTP 400 that succeeds on retry, so this
+  client adds 400 to its HttpClient's ``retry_statuses`` (a persistent 400 still fails after the
+  bounded retries, with the server's error text in the message).
+- A record whose ``value`` is null (not published) stays a null with ``value_flag`` =
+  ``not_published``, never a 0; a numeric string value ("12.3") is read as a number.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
-from pipelines.framework.http import HttpClient, HttpResponse, RetryableResponse, SourceError
+from assets.population.worldbank_page import (
+    COLUMNS,
+    SOURCE,
+    Page,
+    SeriesRequest,
+    check_page,
+    fingerprint,
+    parse_page,
+    raise_api_error,
+)
+from pipelines.framework.http import HttpClient, HttpResponse, SourceError, refuse
 
-SOURCE = "worldbank_indicators"
-#: World Bank error ids worth another try (service unavailable, unexpected error).
-TRANSIENT_ERROR_IDS = frozenset({"105", "199"})
+__all__ = ["COLUMNS", "SOURCE", "Page", "WorldBankClient", "WorldBankSeries", "parse_page"]
+
 #: Hard limit on pages for one indicator call; ~10 countries x 60 years fit in one page of 1000.
 DEFAULT_MAX_PAGES = 200
-COLUMNS = ["country_iso3", "indicator_code", "year", "value", "vintage"]
 _COUNTRY_RE = re.compile(r"^[A-Za-z0-9]{2,3}$")
-_YEAR_RE = re.compile(r"^\d{4}$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9._]+$")
+_DATE_RE = re.compile(r"^\d{4}(:\d{4})?$")
 
 
 @dataclass
@@ -51,7 +65,8 @@ class WorldBankSeries:
     """One indicator for a set of countries, all pages joined.
 
     `records` columns: country_iso3 (str), indicator_code (str), year (int), value (float, NaN
-    where the API has null), vintage (the API's `lastupdated` string).
+    where the API has null), value_flag (``not_published`` where it has null, else None),
+    vintage (the API's `lastupdated` string).
     """
 
     records: pd.DataFrame
@@ -74,7 +89,8 @@ class WorldBankClient:
         self.base_url = base_url.rstrip("/")
         self.per_page = per_page
         self.max_pages = max_pages
-        # The API returns transient HTTP 400s: retry them (on a copy; the caller keeps its own).
+        # The API returns transient HTTP 400s: retry them (on a copy; the caller keeps its own,
+        # the copy shares its answer store and traffic counts).
         if 400 not in http.retry_statuses:
             http = dataclasses.replace(http, retry_statuses=http.retry_statuses | {400})
         self.http = http
@@ -94,44 +110,55 @@ class WorldBankClient:
         """Fetch every page of one indicator for `countries` (ISO3 or ISO2 codes).
 
         `date` is passed through (``"2015"`` or ``"2010:2020"``). Raises SourceError naming the
-        indicator and URL on API errors, broken paging or schema drift.
+        indicator and URL on API errors, answers that do not match the request, broken paging
+        or schema drift.
         """
         if not countries:
             raise ValueError("countries must not be empty")
         bad = [c for c in countries if not _COUNTRY_RE.match(c)]
         if bad:
             raise ValueError(f"invalid country codes {bad!r}")
-        if not re.match(r"^[A-Za-z0-9._]+$", indicator_code):
+        if not _CODE_RE.match(indicator_code):
             raise ValueError(f"invalid indicator code {indicator_code!r}")
+        if date is not None and not _DATE_RE.match(date):
+            raise ValueError(f"invalid date {date!r} (YYYY or YYYY:YYYY)")
+        request = SeriesRequest.of(indicator_code, countries, date, self.per_page)
 
         first_url = self.page_url(indicator_code, countries, 1, date)
-        first = self._get_page(indicator_code, first_url, 1)
+        first = self._get_page(request, first_url, 1)
         pages, total = first.meta["pages"], first.meta["total"]
         lastupdated = first.meta["lastupdated"]
         if pages > self.max_pages:
-            raise SourceError(
+            raise refuse(
                 SOURCE,
                 first_url,
                 f"{indicator_code}: server reports {pages} pages, more than the limit of "
                 f"{self.max_pages} (raise per_page or max_pages if this is real)",
             )
-        frames, n_rows = [first.records], len(first.rows)
-        previous = _fingerprint(first.rows)
+        urls, frames, n_rows = [first_url], [first.records], len(first.rows)
+        previous = fingerprint(first.rows)
         for page in range(2, pages + 1):
             url = self.page_url(indicator_code, countries, page, date)
-            this = self._get_page(indicator_code, url, page)
+            urls.append(url)
+            this = self._get_page(request, url, page)
             meta, rows = this.meta, this.rows
-            if meta["pages"] != pages or meta["lastupdated"] != lastupdated:
+            changed = [
+                f"{k} {first.meta[k]!r} on page 1, {meta[k]!r} on page {page}"
+                for k in ("pages", "total", "lastupdated")
+                if meta[k] != first.meta[k]
+            ]
+            if changed:
+                self._drop(urls)  # the series changed while paging: fetch all of it again
                 raise SourceError(
                     SOURCE,
                     url,
-                    f"{indicator_code}: inconsistent paging: page 1 said pages={pages}, "
-                    f"lastupdated={lastupdated!r}; page {page} says pages={meta['pages']}, "
-                    f"lastupdated={meta['lastupdated']!r} (data changed while paging?)",
+                    f"{indicator_code}: inconsistent paging: {'; '.join(changed)} "
+                    "(data changed while paging?)",
                 )
-            fp = _fingerprint(rows)
+            fp = fingerprint(rows)
             if rows and fp == previous:
-                raise SourceError(
+                self._drop(urls)
+                raise refuse(
                     SOURCE,
                     url,
                     f"{indicator_code}: inconsistent paging: page {page} repeats the rows of "
@@ -141,7 +168,8 @@ class WorldBankClient:
             frames.append(this.records)
             n_rows += len(rows)
         if n_rows != total:
-            raise SourceError(
+            self._drop(urls)
+            raise refuse(
                 SOURCE,
                 first_url,
                 f"{indicator_code}: got {n_rows} rows over {pages} pages but the server "
@@ -150,178 +178,30 @@ class WorldBankClient:
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         dupes = frame.duplicated(["country_iso3", "indicator_code", "year"])
         if dupes.any():
-            first = frame[dupes].iloc[0]
-            raise SourceError(
+            row = frame[dupes].iloc[0]
+            self._drop(urls)
+            raise refuse(
                 SOURCE,
                 first_url,
-                f"{indicator_code}: duplicate row for {first['country_iso3']} {first['year']} "
+                f"{indicator_code}: duplicate row for {row['country_iso3']} {row['year']} "
                 "across pages (inconsistent paging)",
             )
         return WorldBankSeries(
             records=frame, lastupdated=lastupdated, pages=pages, url=first_url, total=total
         )
 
-    def _get_page(self, indicator_code: str, url: str, page: int) -> Page:
-        holder: dict[str, Any] = {}
+    def _get_page(self, request: SeriesRequest, url: str, page: int) -> Page:
+        holder: dict[str, Page] = {}
 
         def validate(resp: HttpResponse) -> None:
+            # Checked before the answer is returned or kept: a refused page is never kept.
             payload = resp.json(SOURCE)
-            _raise_api_error(payload, indicator_code, resp.url)
-            holder["payload"] = payload
+            raise_api_error(payload, request.indicator_code, resp.url)
+            holder["page"] = check_page(payload, request, page, resp.url)
 
-        resp = self.http.get(url, validate=validate)
-        answer = parse_page(holder["payload"], indicator_code, resp.url)
-        if answer.meta["page"] != page:
-            raise SourceError(
-                SOURCE,
-                resp.url,
-                f"{indicator_code}: inconsistent paging: asked for page {page}, "
-                f"server returned page {answer.meta['page']}",
-            )
-        return answer
+        self.http.get(url, validate=validate)
+        return holder["page"]
 
-
-@dataclass(frozen=True)
-class Page:
-    """One answer of the API, parsed: metadata, the records as served, and as a frame."""
-
-    meta: dict[str, Any]  # page, pages, total (int) and lastupdated (str, the vintage)
-    rows: list[dict[str, Any]]
-    records: pd.DataFrame  # COLUMNS, aggregates without an ISO3 code dropped
-
-
-def parse_page(payload: Any, indicator_code: str, url: str) -> Page:
-    """Parse one ``[meta, records]`` answer (a live page or a bundled API file).
-
-    Raises SourceError naming `url` (for a file, its path) on schema drift. Paging across pages
-    (``total``, repeated pages) is checked by `WorldBankClient.fetch_indicator`.
-    """
-    meta, rows = _split_page(payload, indicator_code, url)
-    return Page(meta, rows, _records_frame(rows, indicator_code, meta["lastupdated"], url))
-
-
-def _raise_api_error(payload: Any, indicator_code: str, url: str) -> None:
-    """Turn the World Bank's HTTP-200 error body into RetryableResponse or SourceError."""
-    if not (isinstance(payload, list) and payload and isinstance(payload[0], dict)):
-        return
-    messages = payload[0].get("message")
-    if not messages:
-        return
-    msgs = messages if isinstance(messages, list) else [messages]
-    parts, ids = [], set()
-    for m in msgs:
-        if isinstance(m, dict):
-            ids.add(str(m.get("id")))
-            parts.append(f"id {m.get('id')} {m.get('key')!s}: {m.get('value')!s}")
-        else:
-            parts.append(str(m))
-    text = "; ".join(parts)
-    if ids and ids <= TRANSIENT_ERROR_IDS:
-        raise RetryableResponse(f"{indicator_code}: transient World Bank API error ({text})")
-    raise SourceError(SOURCE, url, f"{indicator_code}: World Bank API error: {text}")
-
-
-def _as_int(meta: dict[str, Any], key: str, indicator_code: str, url: str) -> int:
-    if key not in meta:
-        raise SourceError(
-            SOURCE, url, f"{indicator_code}: page metadata has no field {key!r} (schema drift?)"
-        )
-    value = meta[key]
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        return int(str(value).strip()) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError) as exc:
-        raise SourceError(
-            SOURCE, url, f"{indicator_code}: page metadata field {key!r} is not a number: {value!r}"
-        ) from exc
-
-
-def _split_page(
-    payload: Any, indicator_code: str, url: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    if not isinstance(payload, list) or len(payload) != 2 or not isinstance(payload[0], dict):
-        start = json.dumps(payload)[:120]
-        raise SourceError(
-            SOURCE,
-            url,
-            f"{indicator_code}: expected a [metadata, records] array, got {start}",
-        )
-    raw_meta, rows = payload
-    meta: dict[str, Any] = {
-        k: _as_int(raw_meta, k, indicator_code, url) for k in ("page", "pages", "total")
-    }
-    lastupdated = raw_meta.get("lastupdated")
-    if not isinstance(lastupdated, str) or not lastupdated:
-        raise SourceError(
-            SOURCE,
-            url,
-            f"{indicator_code}: page metadata field 'lastupdated' missing or empty: "
-            f"{lastupdated!r} (needed as the vintage)",
-        )
-    meta["lastupdated"] = lastupdated
-    if rows is None:
-        rows = []
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise SourceError(SOURCE, url, f"{indicator_code}: records part is not a list of objects")
-    return meta, rows
-
-
-def _fingerprint(rows: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
-
-
-def _value(raw: Any, where: str, url: str) -> float:
-    if raw is None:
-        return math.nan
-    if isinstance(raw, bool):
-        raise SourceError(SOURCE, url, f"{where}: field 'value' is a boolean: {raw!r}")
-    if isinstance(raw, int | float):
-        return float(raw)
-    if isinstance(raw, str):
-        text = raw.strip()
-        if text == "":
-            return math.nan
-        try:
-            return float(text)
-        except ValueError:
-            pass
-    raise SourceError(SOURCE, url, f"{where}: field 'value' is not a number: {raw!r}")
-
-
-def _records_frame(
-    rows: list[dict[str, Any]], indicator_code: str, vintage: str, url: str
-) -> pd.DataFrame:
-    out = []
-    for i, rec in enumerate(rows):
-        where = f"{indicator_code} record {i}"
-        for name in ("countryiso3code", "date", "value"):
-            if name not in rec:
-                raise SourceError(
-                    SOURCE,
-                    url,
-                    f"{where}: missing field {name!r} (schema drift? fields: {sorted(rec)})",
-                )
-        iso3 = rec["countryiso3code"]
-        if iso3 is None or iso3 == "":
-            continue  # aggregates without an ISO3 code
-        if not isinstance(iso3, str):
-            raise SourceError(SOURCE, url, f"{where}: field 'countryiso3code' is {iso3!r}")
-        date = str(rec["date"]).strip()
-        if not _YEAR_RE.match(date):
-            raise SourceError(
-                SOURCE, url, f"{where}: field 'date' is not a year (YYYY): {rec['date']!r}"
-            )
-        indicator = rec.get("indicator")
-        code = indicator.get("id") if isinstance(indicator, dict) else None
-        out.append(
-            {
-                "country_iso3": iso3.upper(),
-                "indicator_code": code or indicator_code,
-                "year": int(date),
-                "value": _value(rec["value"], where, url),
-                "vintage": vintage,
-            }
-        )
-    frame = pd.DataFrame(out, columns=COLUMNS)
-    return frame.astype({"year": "int64", "value": "float64"})
+    def _drop(self, urls: list[str]) -> None:
+        for url in urls:
+            self.http.forget("GET", url)

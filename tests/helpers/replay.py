@@ -18,7 +18,8 @@ Usage:
         ...
         assert replay.count("worldbank_indicators") == 4
 
-or the function-scoped pytest fixture `replay` (import it into the test module).
+or the pytest fixture `replay` (a shared server, reset for each test; import `replay` and
+`replay_session` into the test module).
 """
 
 from __future__ import annotations
@@ -137,15 +138,22 @@ class ReplayServer:
     def bytes_served(self, source: str) -> int:
         return sum(s.bytes for s in self.requests(source))
 
+    def reset(self) -> None:
+        """No routes, no scripted answers, empty log (a fresh server, without restarting it)."""
+        self.server.clear()
+        with self._lock:
+            self._scripts.clear()
+            self.log.clear()
+
     def clear_log(self) -> None:
         with self._lock:
             self.log.clear()
 
 
 @contextmanager
-def replay_server() -> Iterator[ReplayServer]:
+def replay_server(threaded: bool = False) -> Iterator[ReplayServer]:
     """A fresh replay server on 127.0.0.1 (any free port), stopped on exit."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=threaded)
     server.start()
     try:
         yield ReplayServer(server)
@@ -155,11 +163,21 @@ def replay_server() -> Iterator[ReplayServer]:
             server.stop()
 
 
-@pytest.fixture
-def replay() -> Iterator[ReplayServer]:
-    """Function-scoped replay server (import this fixture into a test module to use it)."""
+@pytest.fixture(scope="session")
+def replay_session() -> Iterator[ReplayServer]:
+    """One replay server for the session (stopping a server costs ~0.5 s, so share one)."""
     with replay_server() as server:
         yield server
+
+
+@pytest.fixture
+def replay(replay_session: ReplayServer) -> Iterator[ReplayServer]:
+    """The shared replay server with no routes, scripts or log: import both `replay` and
+    `replay_session` into a test module (``from tests.helpers.replay import replay,
+    replay_session``) to use it."""
+    replay_session.reset()
+    yield replay_session
+    replay_session.reset()
 
 
 def json_answer(

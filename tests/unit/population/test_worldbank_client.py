@@ -13,6 +13,7 @@ import socket
 import struct
 import time
 
+import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -92,7 +93,9 @@ def test_two_pages_real_records(httpserver):
     assert series.pages == 2 and series.total == 6 and series.lastupdated == VINTAGE
     assert series.url.endswith(f"{PATH}?format=json&per_page=3&page=1")
     df = series.records
-    assert list(df.columns) == ["country_iso3", "indicator_code", "year", "value", "vintage"]
+    assert list(df.columns) == [
+        "country_iso3", "indicator_code", "year", "value", "value_flag", "vintage"
+    ]  # fmt: skip
     assert df["year"].dtype == "int64" and df["value"].dtype == "float64"
     got = {(r.country_iso3, r.year): r.value for r in df.itertuples()}
     assert got[("BRN", 2016)] == 423196.0
@@ -100,6 +103,11 @@ def test_two_pages_real_records(httpserver):
     assert got[("KHM", 2016)] == 15762370.0
     assert got[("KHM", 2015)] == 15517635.0
     assert math.isnan(got[("BRN", 2017)]) and math.isnan(got[("KHM", 2017)])
+    # value null (not published in that vintage): a null with a flag, never a 0.
+    flags = {(r.country_iso3, r.year): r.value_flag for r in df.itertuples()}
+    assert flags[("BRN", 2017)] == flags[("KHM", 2017)] == "not_published"
+    assert pd.isna(flags[("BRN", 2016)]) and pd.isna(flags[("KHM", 2015)])
+    assert df["value_flag"].dtype == "string"
     assert set(df["indicator_code"]) == {"SP.POP.TOTL"} and set(df["vintage"]) == {VINTAGE}
     assert len(df) == 6
 
@@ -124,6 +132,7 @@ def test_no_data_gives_empty_frame(httpserver):
         "indicator_code",
         "year",
         "value",
+        "value_flag",
         "vintage",
     ]
 
@@ -141,6 +150,7 @@ def test_aggregate_without_iso3_is_dropped_and_extra_fields_ignored(httpserver):
             "indicator_code": "SP.POP.TOTL",
             "year": 2016,
             "value": 423196.0,
+            "value_flag": None,  # to_dict gives None for a missing string
             "vintage": VINTAGE,
         }
     ]
@@ -343,7 +353,8 @@ def test_server_ignoring_page_parameter_is_stopped(httpserver):
     httpserver.expect_request(PATH).respond_with_json([meta(1, 2, 3, 6), REAL[:3]])
     with pytest.raises(SourceError) as err:
         client(httpserver).fetch_indicator("SP.POP.TOTL", ["BRN", "KHM"])
-    assert "asked for page 2, server returned page 1" in str(err.value)
+    assert "answer holds page 1, asked page 2" in str(err.value) and "page=2" in str(err.value)
+    assert err.value.permanent and len(httpserver.log) == 2  # page 2 refused, not retried
 
 
 def test_absurd_page_count_is_refused(httpserver):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from assets.population.sources import (
@@ -15,7 +16,10 @@ from assets.population.sources import (
     LiveWorldBankIndicators,
     worldbank_indicators_source,
 )
+from pipelines.framework.http import SourceError
 from pipelines.settings import Settings
+from tests.helpers.replay import json_answer, replay_server
+from tests.helpers.worldbank_replay import SOURCE, WorldBankReplay, page_answer, record
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 OFFLINE = Settings(data_dir=DATA)
@@ -82,7 +86,9 @@ def test_live_delivery_asks_each_catalogued_api_code_once(
             [meta, [record | {"value": value}]]
         )
     url = httpserver.url_for("/v2")
-    settings = replace(OFFLINE, mode="live", worldbank_api_url=url, http_max_retries=0)
+    settings = replace(
+        OFFLINE, mode="live", worldbank_api_url=url, http_max_retries=0, output_dir=tmp_path
+    )
     source = worldbank_indicators_source(settings)
     assert isinstance(source, LiveWorldBankIndicators)
     source = replace(source, catalogue=catalogue, countries=["KHM"])
@@ -99,3 +105,56 @@ def test_live_delivery_asks_each_catalogued_api_code_once(
         f"{url}/country/.../indicator/NY.GDP.PCAP.PP.KD",
         f"{url}/country/.../indicator/SP.URB.TOTL.IN.ZS",
     ]
+    assert source.traffic is not None and source.traffic.requests == 2
+    assert len(list((tmp_path / "cache" / "http" / "worldbank_indicators").glob("*.body"))) == 2
+
+
+def test_bundled_rows_carry_an_empty_value_flag() -> None:
+    frame = worldbank_indicators_source(OFFLINE).fetch().read()
+    assert list(frame.columns) == [
+        "country_iso3", "indicator_code", "year", "value", "value_flag", "vintage", "source_file"
+    ]  # fmt: skip
+    assert frame["value_flag"].isna().all() and frame["value"].notna().all()
+    assert worldbank_indicators_source(OFFLINE).traffic is None
+
+
+def test_one_failing_series_does_not_stop_the_others_and_a_rerun_asks_only_for_it(
+    tmp_path: Path,
+) -> None:
+    """Series A is refused (an answer for another indicator), B is fetched and kept; the
+    error names A; the rerun, with the server fixed, asks for A only."""
+    catalogue = tmp_path / "national_series.csv"
+    catalogue.write_text(
+        "indicator_code,api_code,name\nSP.POP.TOTL,SP.POP.TOTL,a\nEN.POP.DNST,EN.POP.DNST,b\n",
+        encoding="utf-8",
+    )
+    with replay_server() as replay:
+        api = WorldBankReplay(replay)
+        wrong = [record("SP.POP.GROW", "KHM", 2022, 1.2)]
+        replay.script(
+            SOURCE, json_answer(page_answer(wrong, 1, 1000, 1)),
+            match=lambda r: "/indicator/SP.POP.TOTL" in r.path,
+        )  # fmt: skip
+        settings = replace(
+            OFFLINE, mode="live", worldbank_api_url=api.url(), http_max_retries=0,
+            output_dir=tmp_path,
+        )  # fmt: skip
+        source = replace(
+            worldbank_indicators_source(settings), catalogue=catalogue, countries=["KHM"]
+        )
+        with pytest.raises(SourceError) as err:
+            source.fetch()
+        assert "1 of 2 series failed" in str(err.value)
+        assert "answer for indicator SP.POP.GROW, asked SP.POP.TOTL" in str(err.value)
+        assert err.value.permanent  # every failure was a refusal: no asset retry
+        assert api.asked() == [("EN.POP.DNST", 1), ("SP.POP.TOTL", 1)]
+        replay.clear_log()
+        rerun = replace(
+            worldbank_indicators_source(settings), catalogue=catalogue, countries=["KHM"]
+        )
+        rows = rerun.fetch().read()
+        assert api.asked() == [("SP.POP.TOTL", 1)]  # EN.POP.DNST from the kept answer
+    assert sorted(set(rows["indicator_code"])) == ["EN.POP.DNST", "SP.POP.TOTL"]
+    # KHM 2022 population by the replay's formula: 1,000,000 x 2 (KHM is 2nd) + (2022 - 2000).
+    khm = rows[(rows["indicator_code"] == "SP.POP.TOTL") & (rows["year"] == 2022)]
+    assert khm["value"].tolist() == [2_000_022.0]
