@@ -19,6 +19,13 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
+from pipelines.framework.build_file import (
+    carry_over,
+    clean_leftovers,
+    is_damage,
+    mark_damaged,
+    set_aside_damaged_build,
+)
 from pipelines.framework.http import HttpClient
 from pipelines.settings import PATH_FIELDS, Settings
 from warehouse.db import run_sql_file
@@ -29,28 +36,13 @@ class WarehouseBusyError(RuntimeError):
 
 
 def recover_unreadable_build(build: Path, log: logging.Logger | dg.DagsterLogManager) -> bool:
-    """Delete a build file DuckDB cannot open (run killed mid-write, bad disk); True if deleted.
+    """Set aside a build file DuckDB cannot open or a step found damaged; True if set aside.
 
-    Everything in the build file is re-derived from the sources, so the run starts from an empty
-    file. Probed with a plain `duckdb.connect`, not `DuckDBResource`, which retries an IOException
-    for about 100 s. A file held open by another program is left alone (the normal connect waits).
+    Everything in the build file is re-derived from the sources (and the carried-over tables
+    from the published file), so the run starts from an empty file (`framework/build_file.py`).
+    A file held open by another program is left alone (the normal connect waits for it).
     """
-    if not build.exists():
-        return False
-    try:
-        duckdb.connect(str(build)).close()
-        return False
-    except duckdb.Error as exc:
-        message = str(exc)
-        if "Could not set lock" in message or "Conflicting lock" in message:
-            return False
-    log.warning(
-        f"build file {build} is unreadable ({message}); deleting it and rebuilding every layer "
-        "from the sources"
-    )
-    for path in (build, build.with_name(build.name + ".wal")):
-        path.unlink(missing_ok=True)
-    return True
+    return set_aside_damaged_build(build, log) is not None
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -86,10 +78,13 @@ class WarehouseResource(dg.ConfigurableResource):
                 f"another run is writing {build}; wait for it to finish (runs never overlap)"
             ) from exc
         self._lock_fd = fd
+        published = self.settings.published_db
+        clean_leftovers(build, published, context.log)
         recover_unreadable_build(build, context.log)
         self._run_connection = ExitStack()
         self._con = self._run_connection.enter_context(self._open())
         run_sql_file(self._con, "schema.sql")
+        carry_over(self._con, published, context.log)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._run_connection is not None:
@@ -102,16 +97,24 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Read-write connection to the build file (never the published file)."""
-        if self._con is None:  # outside a run (tests, scripts)
-            with self._open() as con:
-                yield con
-            return
-        cursor = self._con.cursor()
+        """Read-write connection to the build file (never the published file). A step that
+        finds the build file damaged fails saying the next run repairs it (and notes it so)."""
         try:
-            yield cursor
-        finally:
-            cursor.close()
+            if self._con is None:  # outside a run (tests, scripts)
+                with self._open() as con:
+                    yield con
+                return
+            cursor = self._con.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        except duckdb.Error as exc:
+            if not is_damage(exc):
+                raise
+            settings = self.settings
+            message = mark_damaged(settings.build_db, exc, settings.published_db)
+            raise dg.Failure(description=message, allow_retries=False) from exc
 
     def _open(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         settings = self.settings

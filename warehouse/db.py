@@ -27,6 +27,10 @@ PYTHON_BUILT_TABLES = frozenset(
     {"staging.projects", "staging.indicator_catalogue", "staging.business_matches"}
 )
 LINEAGE_COLUMNS = ["_source", "_source_uri", "_retrieved_at", "_content_hash", "_run_id"]
+# The last good rows of each register file: state no source can give back once a file turned
+# bad, so an empty build file gets it back from the published file (framework/build_file.py).
+LAST_GOOD_REGISTER_TABLE = "raw.project_register_last_good"
+CARRIED_OVER = (LAST_GOOD_REGISTER_TABLE,)
 
 
 def checked_identifier(name: str) -> str:
@@ -141,3 +145,55 @@ def quarantine(
     ]
     con.execute("insert into quarantine.rejected_rows by name select * from frame")
     return len(frame)
+
+
+FEEDBACK_COLUMNS = [
+    "source",
+    "file",
+    "source_uri",
+    "status",
+    "rows_in_file",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_kept_from_last_good",
+    "last_good_version_date",
+    "reason",
+    "run_id",
+    "checked_at",
+]
+
+
+def file_feedback(
+    con: duckdb.DuckDBPyConnection, feedback: pd.DataFrame, *, source: str, run_id: str
+) -> int:
+    """Record what happened to each file of `source` (`quarantine.file_feedback`), replacing
+    that source's earlier rows: one row per file, accepted, partial, refused, missing, removed
+    or not_read, with its row counts and the reason (the data officer's answer)."""
+    con.execute("delete from quarantine.file_feedback where source = $source", {"source": source})
+    if feedback.empty:
+        return 0
+    frame = feedback.copy()
+    for column in FEEDBACK_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    frame = frame.assign(source=source, run_id=run_id, checked_at=datetime.now(UTC))
+    for column in ("rows_in_file", "rows_loaded", "rows_quarantined", "rows_kept_from_last_good"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    frame["last_good_version_date"] = pd.to_datetime(
+        frame["last_good_version_date"], errors="coerce"
+    ).dt.date
+    for column in ("file", "source_uri", "status", "reason"):
+        frame[column] = frame[column].astype("string")
+    frame = frame[FEEDBACK_COLUMNS]  # noqa: F841 - read by DuckDB
+    con.execute("insert into quarantine.file_feedback by name select * from frame")
+    return len(feedback)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    schema, table = checked_identifier(name).split(".")
+    rows = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = $s and table_name = $t",
+        {"s": schema, "t": table},
+    ).fetchall()
+    return rows[0][0] > 0

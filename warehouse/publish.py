@@ -2,11 +2,17 @@
 
 Readers that already opened the old `ascn.duckdb` keep it (the inode stays alive); new readers see
 the new one. A crash before `os.replace` leaves the published file untouched; a temporary file
-left behind by a killed run is removed by the next publish.
+left behind by a killed run (`.ascn.duckdb.<pid>.tmp` and its `.tmp.wal`) is removed at the
+start of the next run and by the next publish (`remove_leftovers`).
+
+Each publication is recorded in the build file (`meta.publications`: run, time, sha256, size);
+every run checks the published file against that record (`publication_problem`) and publishes
+again when it is missing, damaged, replaced or does not open, even if nothing else changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -34,8 +40,7 @@ def publish(
 ) -> Publication:
     """Copy the build database (`con`'s) to `published_db` and export `marts` to `parquet_dir`."""
     published_db.parent.mkdir(parents=True, exist_ok=True)
-    for stale in published_db.parent.glob(f".{published_db.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+    remove_leftovers(published_db)
     tmp = published_db.parent / f".{published_db.name}.{os.getpid()}.tmp"
     published_at = datetime.now(UTC)
     try:
@@ -74,8 +79,84 @@ def publish(
     os.chmod(tmp, READ_ONLY)
     os.replace(tmp, published_db)
     _fsync_dir(published_db.parent)
+    tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+    con.execute(
+        "insert into meta.publications values ($r, $t, $p, $h, $b)",
+        {
+            "r": run_id,
+            "t": published_at,
+            "p": str(published_db),
+            "h": file_sha256(published_db),
+            "b": published_db.stat().st_size,
+        },
+    )
     export_parquet(published_db, parquet_dir)
     return Publication(published_db, parquet_dir, tables, published_at)
+
+
+def remove_leftovers(published_db: Path) -> list[Path]:
+    """Delete what a killed publish left beside the published file (temporary copies and their
+    WAL; the Parquet folder being written). Only one run writes at a time (`run.lock`), so no
+    live publish owns them. A Parquet folder caught half-way through its swap is restored."""
+    folder = published_db.parent
+    removed = [
+        p
+        for pattern in (f".{published_db.name}.*.tmp", f".{published_db.name}.*.tmp.wal")
+        for p in folder.glob(pattern)
+    ]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    parquet = folder / "parquet"
+    old, new = parquet.with_name("parquet.old"), parquet.with_name("parquet.new")
+    if new.exists():
+        shutil.rmtree(new, ignore_errors=True)
+        removed.append(new)
+    if old.exists() and not parquet.exists():
+        os.replace(old, parquet)  # killed between the two renames: the old export is whole
+    elif old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old)
+    return removed
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def publication_problem(con: duckdb.DuckDBPyConnection, published_db: Path) -> str | None:
+    """Why the published file does not match the last publication recorded in the build file
+    (None: it does). Opens it read-only, as an analyst would."""
+    rows = con.execute(
+        "select run_id, sha256 from meta.publications where path = $p "
+        "order by published_at desc limit 1",
+        {"p": str(published_db)},
+    ).fetchall()
+    if not rows:
+        return f"no publication of {published_db} is recorded in the build file"
+    run_id, sha = rows[0]
+    if not published_db.is_file():
+        return f"the published file {published_db} is missing"
+    now = file_sha256(published_db)
+    if now != sha:
+        return (
+            f"the published file {published_db} differs from its recorded publication "
+            f"(sha256 {now[:12]}... instead of {sha[:12]}...): damaged or replaced"
+        )
+    try:
+        check = duckdb.connect(str(published_db), read_only=True)
+        try:
+            found = check.execute("select run_id from meta.publication").fetchall()
+        finally:
+            check.close()
+    except duckdb.Error as exc:
+        return f"the published file {published_db} does not open ({exc})"
+    if not found or found[0][0] != run_id:
+        return f"the published file {published_db} is not the publication of run {run_id}"
+    return None
 
 
 def export_parquet(published_db: Path, parquet_dir: Path) -> None:

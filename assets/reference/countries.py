@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from pipelines.framework.reads import note_read
 from pipelines.settings import Settings
 
 _CODE = {"country_iso3": re.compile(r"[A-Z]{3}"), "country_iso2": re.compile(r"[A-Z]{2}")}
@@ -28,6 +29,7 @@ class Country:
 
 def _load(path: Path) -> tuple[Country, ...]:
     # Cached per file version: a long-running code server sees an edited file.
+    note_read(path)  # a cache hit is a read too, for the version of the step (framework/reads)
     stat = path.stat()
     return _parse(path, stat.st_mtime_ns, stat.st_size)
 

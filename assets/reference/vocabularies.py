@@ -11,11 +11,13 @@ import csv
 from functools import cache
 from pathlib import Path
 
+from pipelines.framework.reads import note_read
 from pipelines.settings import Settings
 
 
 def _column_pairs(path: Path, key: str, value: str) -> dict[str, str]:
     # Cached per file version: a long-running code server sees an edited file.
+    note_read(path)  # a cache hit is a read too, for the version of the step (framework/reads)
     stat = path.stat()
     return _parse(path, key, value, stat.st_mtime_ns, stat.st_size)
 

@@ -5,6 +5,12 @@ content hash of what its source delivered; for every other asset, the versions o
 assets plus the files it reads itself. The versions live in the build file (`meta.asset_versions`),
 next to the tables they describe, so a deleted or rebuilt build file rebuilds everything.
 
+What a build read is part of its version too: every file it opened for reading and every
+folder it listed are recorded while it runs (`framework/reads.py`, in `meta.asset_inputs`), and
+the next run compares their current content (or absence) before skipping it. So an edited
+reference list (ISO 4217 codes, countries, FX rates, the sector map...) rebuilds the steps that
+read it even where nobody listed it, and a file that vanished and came back is read again.
+
 An unchanged asset still reports a materialization (metadata `unchanged=True`, the run that
 built it, the same data version), so the asset graph, freshness policy and run history stay
 complete. Its blocking checks replay their recorded outcome for that version (`replay_check`).
@@ -14,6 +20,7 @@ complete. Its blocking checks replay their recorded outcome for that version (`r
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +30,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.framework import reads
 from pipelines.settings import REPO_ROOT, Settings
 
 FORCE_TAG = "ascn/force_rebuild"
@@ -106,9 +114,37 @@ def input_version(
         # An upstream without a record was never built: nothing can match, so rebuild.
         parts.append(f"{upstream}={built.version if built else run_id_of(context)}")
     for path in files:
-        parts += [path.name, path.read_bytes()]
+        # A missing file is an input too ("absent"): when it appears, the version changes.
+        parts += [path.name, reads.digest(str(path), reads.FILE)]
     parts += list(extra)
     return version_of(*parts)
+
+
+Inputs = dict[tuple[str, str], str]  # (path, kind) -> digest
+
+
+def recorded_inputs(con: duckdb.DuckDBPyConnection, asset_key: str) -> Inputs:
+    rows = con.execute(
+        "select path, kind, digest from meta.asset_inputs where asset_key = $k", {"k": asset_key}
+    ).fetchall()
+    return {(path, kind): d for path, kind, d in rows}
+
+
+def current_digests(inputs: Iterable[tuple[str, str]]) -> Inputs:
+    return {(path, kind): reads.digest(path, kind) for path, kind in inputs}
+
+
+def with_inputs(version: str, inputs: Inputs) -> str:
+    """The version of a build: its declared version and what it read (paths and digests)."""
+    if not inputs:
+        return version
+    return version_of(version, *(f"{k}:{p}={d}" for (p, k), d in sorted(inputs.items())))
+
+
+def _read_excludes() -> tuple[Path, ...]:
+    # The run's own outputs and Dagster's storage are not inputs of any asset.
+    home = os.environ.get("DAGSTER_HOME")
+    return (Settings.from_env().output_dir, *([Path(home)] if home else []))
 
 
 Context = dg.AssetExecutionContext | dg.AssetCheckExecutionContext
@@ -132,6 +168,7 @@ def build_if_changed(
     metadata: Metadata | None = None,
     outputs: Iterable[Path] = (),
     asset_key: dg.AssetKey | None = None,
+    verify: Callable[[], str | None] | None = None,
 ) -> dg.MaterializeResult:
     """Run `build` unless this asset was last built from `version` (and its `outputs` exist).
 
@@ -140,16 +177,27 @@ def build_if_changed(
     records its own version (default: the asset of `context`). An unchanged asset reports the
     metadata recorded when it was built (row counts, schema, previews), so a quiet night does
     not blank the UI.
+
+    The files and folders `build` reads are recorded (`meta.asset_inputs`) and folded into the
+    recorded version, so a change to any of them rebuilds this asset and its downstream ones.
+    `verify`, when given, is asked whether an unchanged asset's outputs are still sound (e.g.
+    the published file matches its recorded publication): a problem it names rebuilds them.
     """
     key = key_of(asset_key or context.asset_key)
     last = last_built(con, key)
     base = dict(metadata or {})
-    if (
+    before = recorded_inputs(con, key) if last is not None else {}
+    unchanged = (
         last is not None
-        and last.version == version
+        and last.version == with_inputs(version, current_digests(before))
         and all(p.exists() for p in outputs)
         and not forced(context)
-    ):
+    )
+    problem = verify() if unchanged and verify is not None else None
+    if problem:
+        context.log.warning(f"{key}: {problem}; rebuilding it although its inputs are unchanged")
+        base["repaired"] = dg.MetadataValue.text(problem)
+    if unchanged and not problem and last is not None:
         return dg.MaterializeResult(
             asset_key=asset_key,
             metadata=last.recorded_metadata()
@@ -158,10 +206,19 @@ def build_if_changed(
                 "unchanged": dg.MetadataValue.bool(True),
                 "built_in_run": dg.MetadataValue.text(last.run_id),
             },
-            data_version=dg.DataVersion(version),
+            data_version=dg.DataVersion(last.version),
         )
     con.execute("delete from meta.asset_versions where asset_key = $k", {"k": key})
-    built = base | dict(build())
+    con.execute("delete from meta.asset_inputs where asset_key = $k", {"k": key})
+    with reads.recording(_read_excludes()) as seen:
+        built = base | dict(build())
+    inputs = {(p, kind): reads.digest(p, kind, at) for (p, kind), at in seen.items()}
+    version = with_inputs(version, inputs)
+    if inputs:
+        con.executemany(
+            "insert into meta.asset_inputs values ($1, $2, $3, $4)",
+            [[key, p, kind, d] for (p, kind), d in sorted(inputs.items())],
+        )
     con.execute(
         "insert into meta.asset_versions values ($k, $v, $r, $t, $m)",
         {
