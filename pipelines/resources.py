@@ -26,7 +26,7 @@ from pipelines.framework.build_file import (
     mark_damaged,
     set_aside_damaged_build,
 )
-from pipelines.framework.http import HttpClient
+from pipelines.framework.http import HttpClient, http_client
 from pipelines.settings import PATH_FIELDS, Settings
 from warehouse.db import run_sql_file
 
@@ -162,4 +162,4 @@ class SourcesResource(dg.ConfigurableResource):
 
     def http(self, source: str) -> HttpClient:
         s = self.settings
-        return HttpClient(source=source, timeout_s=s.http_timeout_s, max_retries=s.http_max_retries)
+        return http_client(s, source)  # timeout, retries, contact, kept answers
