@@ -8,7 +8,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run test lint dev bench audit clean
+.PHONY: install run test lint dev bench audit clean report-screenshots
 
 # The install's own output goes to a log (shown only when it fails): `make run` stays readable.
 $(STAMP): pyproject.toml constraints.txt
@@ -40,6 +40,9 @@ bench: install  ## performance figures (prints a table, writes bench/results.jso
 
 audit: install  ## dependency vulnerability audit (says so when its advisory data is unreachable)
 	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
+
+report-screenshots: install  ## desktop/phone screenshots and Battambang's printed brief (needs make run, chromium)
+	$(BIN)/python -m assets.publish.screenshots
 
 clean:
 	rm -rf output .pytest_cache

@@ -40,7 +40,7 @@ def published_warehouse(
                 con, settings.published_db, settings.parquet_dir, context.run.run_id
             )
             context.log.info(f"published {publication.database} ({len(publication.tables)} marts)")
-            report = render_report(settings.published_db, settings.reports_dir)
+            report = render_report(settings.published_db, settings.reports_dir, settings.data_dir)
             context.log.info(f"report written to {report}")
             return {
                 "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),

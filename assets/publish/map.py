@@ -84,6 +84,7 @@ def load_outlines(data_dir: Path) -> Outlines:
                     "name": props.get("shapeName") or "",
                     "path": _path(outlines, f["geometry"]),
                     "ascn_city": props.get("ascn_city") or "",
+                    "bbox": _bbox(f["geometry"]),
                 }
             )
         outlines.has_admin = bool(outlines.provinces)
@@ -166,3 +167,22 @@ def locator_frame(outlines: Outlines, iso3: str) -> tuple[float, float, float, f
     x0, y0 = outlines.xy(lon0 - m, lat1 + m)
     x1, y1 = outlines.xy(lon1 + m, lat0 - m)
     return x0, y0, round(x1 - x0, 1), round(y1 - y0, 1)
+
+
+def boundary_frame(outlines: Outlines, city_name: str) -> dict[str, Any] | None:
+    """A zoomed view of the city's own admin polygons (where bundled): viewBox and units."""
+    units = [p for p in outlines.provinces if p["ascn_city"] == city_name]
+    if not units:
+        return None
+    lon0 = min(u["bbox"][0] for u in units)
+    lat0 = min(u["bbox"][1] for u in units)
+    lon1 = max(u["bbox"][2] for u in units)
+    lat1 = max(u["bbox"][3] for u in units)
+    m = max(lon1 - lon0, lat1 - lat0) * 0.15
+    x0, y0 = outlines.xy(lon0 - m, lat1 + m)
+    x1, y1 = outlines.xy(lon1 + m, lat0 - m)
+    return {
+        "viewbox": (x0, y0, round(x1 - x0, 2), round(y1 - y0, 2)),
+        "units": units,
+        "stroke": round(max(x1 - x0, y1 - y0) / 150, 3),  # about one pixel at display size
+    }

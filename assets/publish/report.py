@@ -42,7 +42,13 @@ from assets.publish.charts import (
     strip_chart,
 )
 from assets.publish.downloads import city_file, table_files
-from assets.publish.map import city_points, load_outlines, locator_frame, map_layers
+from assets.publish.map import (
+    boundary_frame,
+    city_points,
+    load_outlines,
+    locator_frame,
+    map_layers,
+)
 from assets.publish.report_data import gap_reason, load_report_data, shown_rank
 from assets.publish.summary import city_summary, is_current, project_of, score_rank
 from assets.publish.trends import city_trends
@@ -124,6 +130,7 @@ def render_report(
         page = _city_page(data, scales, city, today)
         page["city_csv"] = "downloads/" + city_file(data, city, downloads)
         page["locator"] = locator_frame(outlines, city["country_iso3"])
+        page["boundary"] = boundary_frame(outlines, city["name"])
         same = by_country.get(city["country_iso3"], [])
         page["country_cities"] = same if len(same) <= NAV_MAX else []
         (staging / "city" / f"{city['file_stem']}.html").write_text(

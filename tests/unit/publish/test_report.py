@@ -179,14 +179,18 @@ def test_pipeline_writes_report(real_report: Path, published: Path) -> None:
 
     html = battambang.read_text(encoding="utf-8")
     assert "<h1>Battambang" in html and KHMER_BATTAMBANG in html
-    assert html.count("<svg") == len(areas)
+    assert html.count('<svg class="chart" id="chart-') == len(areas)
     for area in areas:
         assert f'id="chart-{area}"' in html
-    assert html.count("<title id=") == len(areas)  # every chart has an accessible title
+    # Every SVG (charts, standing chart, trends, maps) has an accessible title.
+    assert html.count("<svg") == html.count("<title id=") > len(areas)
     # Every gap of Battambang is a "no data: <reason>" row of its indicator tables.
-    assert html.count('<td class="gap" colspan="7">no data: ') == gaps > 0
+    assert html.count('<td class="gap" colspan="6">no data: ') == gaps > 0
+    assert 'id="summary"' in html and 'id="projects"' in html and 'id="trends"' in html
     nav = re.search(r'<nav class="cities".*?</nav>', html, re.S).group(0)
-    assert re.findall(r">([^<>]+)</a>", nav)[:2] == ["All cities", "Battambang"]
+    assert re.findall(r">([^<>]+)</a>", nav)[:3] == ["All cities", "Downloads", "Battambang"]
+    assert (real_report / "downloads" / "city" / "khm-battambang.csv").is_file()
+    assert (real_report / "downloads" / "tables" / "indicator_values.csv").is_file()
 
     summary = index.read_text(encoding="utf-8")
     assert "Battambang" in summary and KHMER_BATTAMBANG in summary
@@ -194,6 +198,26 @@ def test_pipeline_writes_report(real_report: Path, published: Path) -> None:
     assert heat is not None
     assert heat.group(0).count('<td class="cell ') == len(cities) * n_indicators
     assert 'id="scores-table"' in summary and 'id="cities-table"' in summary
+    assert 'id="map"' in summary
+
+
+def test_every_source_of_the_build_has_a_name(published: Path) -> None:
+    from assets.publish.sources import SourceLookup
+
+    con = duckdb.connect(str(published / "ascn.duckdb"), read_only=True)
+    try:
+        ids = {
+            r[0]
+            for r in con.execute(
+                "select source_id from marts.indicator_values union "
+                "select source_id from marts.projects union "
+                "select headline_population_source from marts.city_peer_groups"
+            ).fetchall()
+            if r[0]
+        }
+    finally:
+        con.close()
+    assert ids and SourceLookup.bundled().unknown(ids) == set()
 
 
 def test_report_is_self_contained(real_report: Path) -> None:
@@ -201,11 +225,14 @@ def test_report_is_self_contained(real_report: Path) -> None:
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert "synthetic" not in text.lower(), page
-        assert "not city values" in text or "not a measurement of the city" in text, page
-        assert "Data vintage by source" in text, page
+        assert "not city values" in text, page
+        assert 'href="../index.html#sources"' in text or 'href="index.html#sources"' in text
         links = parse_links(page)
         assert links.scripts == 0, page
         for ref in links.refs:
+            if re.match(r"^https?://", ref):  # a source's page, for the reader: never loaded
+                assert f'href="{ref}" rel="noopener noreferrer"' in text, f"{page}: {ref}"
+                continue
             assert not re.match(r"^[a-z]+:|^//|^/", ref), f"{page}: non-relative link {ref}"
             target = ref.split("#")[0]
             if target:
