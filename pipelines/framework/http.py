@@ -101,7 +101,7 @@ class HttpResponse:
 class Traffic:
     """What a client cost: requests sent and bytes received, and what the store saved."""
 
-    requests: int = 0  # sent over the network, retries included
+    requests: int = 0  # attempts sent over the network, retries (and timed-out ones) included
     bytes: int = 0  # answer bodies received over the network
     reused: int = 0  # kept answers reused without a request (fresh)
     not_modified: int = 0  # kept answers the server confirmed with 304
@@ -300,11 +300,11 @@ class HttpClient:
         data: Mapping[str, Any] | None,
         headers: Mapping[str, str],
     ) -> HttpResponse:
+        self.traffic.requests += 1  # an attempt counts, also one that times out
         with self.session.request(
             method, url, params=params, data=data, headers=headers, timeout=self.timeout_s,
             stream=True,
         ) as resp:  # fmt: skip
-            self.traffic.requests += 1
             shown_url = resp.url or url
             body = self._read_bounded(resp, shown_url)
             return HttpResponse(shown_url, resp.status_code, dict(resp.headers), body)
