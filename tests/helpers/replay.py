@@ -19,7 +19,7 @@ Usage:
         assert replay.count("worldbank_indicators") == 4
 
 or the pytest fixture `replay` (a shared server, reset for each test; import `replay` and
-`replay_session` into the test module).
+`replay_session` into the test module, or into a conftest.py).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from tests.helpers.answers import (
     overpass_too_busy,
     proxy_rate_limit_page,
 )
-from tests.helpers.replay import Sleeps, json_answer, replay_server
+from tests.helpers.replay import Sleeps, json_answer
 
 
 def http(sleeps: Sleeps, **kw) -> HttpClient:
@@ -79,23 +79,21 @@ def test_stated_delay_forms():
 
 
 # ---- the client ---------------------------------------------------------------------------
-def test_rate_limit_page_with_http_200_is_retried_after_the_stated_delay():
-    with replay_server() as replay:
-        replay.route("x", "/api", lambda r: json_answer({"ok": True}))
-        replay.script("x", proxy_rate_limit_page(status=200, retry_after_s=30))
-        sleeps = Sleeps()
-        resp = http(sleeps, backoff_s=1.0).get(replay.url("/api"))
-        assert resp.json("test_source") == {"ok": True}
-        assert sleeps == [30.0]  # the page's "retry after 30 seconds", not "not valid JSON"
-        assert [s.status for s in replay.requests("x")] == [200, 200]
+def test_rate_limit_page_with_http_200_is_retried_after_the_stated_delay(replay):
+    replay.route("x", "/api", lambda r: json_answer({"ok": True}))
+    replay.script("x", proxy_rate_limit_page(status=200, retry_after_s=30))
+    sleeps = Sleeps()
+    resp = http(sleeps, backoff_s=1.0).get(replay.url("/api"))
+    assert resp.json("test_source") == {"ok": True}
+    assert sleeps == [30.0]  # the page's "retry after 30 seconds", not "not valid JSON"
+    assert [s.status for s in replay.requests("x")] == [200, 200]
 
 
-def test_overpass_429_page_is_retried_and_names_its_error_line_when_giving_up():
-    with replay_server() as replay:
-        replay.route("osm", "/interpreter", lambda r: overpass_rate_limited(), method="POST")
-        sleeps = Sleeps()
-        with pytest.raises(SourceError) as err:
-            http(sleeps, max_retries=1).post(replay.url("/interpreter"), data={"data": "q"})
+def test_overpass_429_page_is_retried_and_names_its_error_line_when_giving_up(replay):
+    replay.route("osm", "/interpreter", lambda r: overpass_rate_limited(), method="POST")
+    sleeps = Sleeps()
+    with pytest.raises(SourceError) as err:
+        http(sleeps, max_retries=1).post(replay.url("/interpreter"), data={"data": "q"})
     msg = str(err.value)
     assert "gave up after 2 attempts: rate limited (HTTP 429: runtime error: open64" in msg
     assert "quota of your IP address" in msg and "<?xml" not in msg
@@ -103,28 +101,26 @@ def test_overpass_429_page_is_retried_and_names_its_error_line_when_giving_up():
     assert sleeps == [1.0]  # no Retry-After, no stated delay: the back-off
 
 
-def test_too_busy_page_with_http_200_is_retried():
-    with replay_server() as replay:
-        replay.route("osm", "/interpreter", lambda r: json_answer({"elements": []}), method="POST")
-        replay.script("osm", overpass_too_busy(status=200))
-        sleeps = Sleeps()
-        resp = http(sleeps).post(replay.url("/interpreter"), data={"data": "q"})
-        assert resp.json("osm") == {"elements": []} and replay.count("osm") == 2
-        assert sleeps == [1.0]
+def test_too_busy_page_with_http_200_is_retried(replay):
+    replay.route("osm", "/interpreter", lambda r: json_answer({"elements": []}), method="POST")
+    replay.script("osm", overpass_too_busy(status=200))
+    sleeps = Sleeps()
+    resp = http(sleeps).post(replay.url("/interpreter"), data={"data": "q"})
+    assert resp.json("osm") == {"elements": []} and replay.count("osm") == 2
+    assert sleeps == [1.0]
 
 
-def test_overpass_parse_error_is_permanent_with_every_error_line():
-    with replay_server() as replay:
-        replay.route(
-            "osm", "/interpreter", lambda r: overpass_parse_error(
-                'line 1: parse error: Unknown type "bbox"',
-                "line 1: parse error: An empty query is not allowed",
-            ), method="POST",
-        )  # fmt: skip
-        sleeps = Sleeps()
-        with pytest.raises(SourceError) as err:
-            http(sleeps).post(replay.url("/interpreter"), data={"data": "bbox;"})
-        assert replay.count("osm") == 1 and sleeps == []  # not retried
+def test_overpass_parse_error_is_permanent_with_every_error_line(replay):
+    replay.route(
+        "osm", "/interpreter", lambda r: overpass_parse_error(
+            'line 1: parse error: Unknown type "bbox"',
+            "line 1: parse error: An empty query is not allowed",
+        ), method="POST",
+    )  # fmt: skip
+    sleeps = Sleeps()
+    with pytest.raises(SourceError) as err:
+        http(sleeps).post(replay.url("/interpreter"), data={"data": "bbox;"})
+    assert replay.count("osm") == 1 and sleeps == []  # not retried
     assert err.value.permanent and err.value.status == 400
     assert str(err.value).endswith(
         'HTTP 400: line 1: parse error: Unknown type "bbox"; '
@@ -132,11 +128,10 @@ def test_overpass_parse_error_is_permanent_with_every_error_line():
     )
 
 
-def test_json_4xx_message_is_in_the_error():
+def test_json_4xx_message_is_in_the_error(replay):
     body = {"statusCode": 401, "message": "Access denied due to invalid subscription key."}
-    with replay_server() as replay:
-        replay.route("iati", "/select", lambda r: json_answer(body, status=401))
-        with pytest.raises(SourceError) as err:
-            http(Sleeps()).get(replay.url("/select"))
+    replay.route("iati", "/select", lambda r: json_answer(body, status=401))
+    with pytest.raises(SourceError) as err:
+        http(Sleeps()).get(replay.url("/select"))
     assert "HTTP 401: Access denied due to invalid subscription key." in str(err.value)
     assert err.value.permanent

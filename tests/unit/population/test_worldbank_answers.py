@@ -19,12 +19,11 @@ from assets.population.worldbank_api import WorldBankClient
 from pipelines.framework.answers import AnswerStore
 from pipelines.framework.http import HttpClient, SourceError
 from tests.helpers.answers import proxy_rate_limit_page, too_many_requests
-from tests.helpers.replay import ReplayServer, Sleeps, json_answer, replay, replay_session
+from tests.helpers.replay import ReplayServer, Sleeps, json_answer
 from tests.helpers.worldbank_replay import SOURCE, WorldBankReplay, page_answer
 from tests.unit.population.test_worldbank_client import REAL, VINTAGE, rec
 
 CODE = "SP.POP.TOTL"
-__all__ = ["replay", "replay_session"]  # fixtures
 
 
 def wb(replay: ReplayServer, records: list[dict] | None = None, **kw) -> WorldBankReplay:
