@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,28 @@ def _flag(name: str) -> bool:
     return value in {"1", "true"}
 
 
+def _optional_dir(name: str) -> Path | None:
+    """An optional folder; a value that is not an existing folder fails naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise ValueError(f"{name} must name an existing folder, got {value!r}")
+    return path
+
+
+def _iso_day(name: str) -> str | None:
+    """An optional date setting written YYYY-MM-DD."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
+
+
 _CONTACT = re.compile(r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+|https?://[^\s]+)$")
 
 
@@ -63,6 +86,8 @@ def _contact(name: str) -> str:
 
 # Settings that hold a filesystem path (resolved when overridden from configuration).
 PATH_FIELDS = frozenset({"data_dir", "output_dir", "inbox_dir", "osm_pbf"})
+# Project-family paths (optional folders a user points at; resolved like the others).
+PATH_FIELDS = PATH_FIELDS | {"worldbank_projects_export_dir", "aiddata_gcdf_dir"}
 
 
 @dataclass(frozen=True)
@@ -92,6 +117,16 @@ class Settings:
     force_rebuild: bool = False
     # `make run` output: "steps" (one line per step) or "debug" (Dagster's full event log).
     run_log: str = "steps"
+    # A project status older than this many days is shown "<status> as of <date>", never as
+    # current, and is not counted as active (default three years).
+    status_max_age_days: int = 1095
+    # A downloaded World Bank projects-list export (projects, sectors, locations, financiers
+    # CSV files): read instead of the bundled 2013 records or the live API when set.
+    worldbank_projects_export_dir: Path | None = None
+    # The export's as-of date (YYYY-MM-DD) when its file names do not carry one ("asof2025-03-31").
+    worldbank_projects_export_as_of: str | None = None
+    # AidData GCDF 3.0 ADM1/ADM2 location files (ODC-By 1.0); not bundled, so none by default.
+    aiddata_gcdf_dir: Path | None = None
 
     @property
     def live(self) -> bool:
@@ -179,4 +214,10 @@ class Settings:
             duckdb_memory_limit=os.environ.get("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
             force_rebuild=_flag("ASCN_FORCE_REBUILD"),
             run_log=_choice("ASCN_RUN_LOG", d.run_log, {"steps", "debug"}),
+            status_max_age_days=int(
+                _number("ASCN_STATUS_MAX_AGE_DAYS", d.status_max_age_days, minimum=1, integer=True)
+            ),
+            worldbank_projects_export_dir=_optional_dir("ASCN_WORLDBANK_PROJECTS_EXPORT_DIR"),
+            worldbank_projects_export_as_of=_iso_day("ASCN_WORLDBANK_PROJECTS_EXPORT_AS_OF"),
+            aiddata_gcdf_dir=_optional_dir("ASCN_AIDDATA_GCDF_DIR"),
         )

@@ -1,16 +1,21 @@
 """The reference tables project records are read against, loaded once per step from the
-settings' data folders: registry cities, focus areas, ISO 4217 codes, ISO2 -> ISO3 country
-codes and the sector -> focus area map."""
+settings' data folders: registry cities (names, and the areas projects are placed in), focus
+areas, ISO 4217 codes, ISO2 <-> ISO3 country codes, country names and the sector -> focus area
+map."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from assets.projects.currency import load_currencies
+from assets.projects.focus import SectorMap
+from assets.projects.placement import CityArea, admin_key, city_areas
+from assets.projects.worldbank_export import SHORT_NAMES
 from assets.reference.cities import CityMatcher
 from assets.reference.countries import iso2_to_iso3
 from assets.reference.vocabularies import focus_areas
@@ -24,6 +29,13 @@ class Lookups:
     currencies: frozenset[str]  # ISO 4217 alphabetic codes
     iso3_of: Mapping[str, str]  # ISO 3166 alpha-2 -> alpha-3, ASEAN members and partners
     sector_map: pd.DataFrame  # vocabulary, code, name, focus_area_id
+    areas: list[CityArea] = field(default_factory=list)  # where projects are placed
+    country_keys: tuple[str, ...] = ()  # admin_key of country names: country-level locations
+    iso2_of_name: Mapping[str, str] = field(default_factory=dict)  # folded name -> ISO2
+
+    @cached_property
+    def sectors(self) -> SectorMap:
+        return SectorMap.from_frame(self.sector_map)
 
 
 def currencies_file(settings: Settings) -> Path:
@@ -43,12 +55,25 @@ def load_sector_map(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+def country_names(settings: Settings) -> dict[str, str]:
+    """Folded country name -> ISO2: data/reference/countries.csv and the World Bank's names."""
+    frame = pd.read_csv(settings.reference_dir / "countries.csv", dtype=str)
+    names = {str(n).casefold(): str(c) for n, c in zip(frame["name"], frame["country_iso2"],
+                                                        strict=True)}  # fmt: skip
+    return names | SHORT_NAMES
+
+
 def load_lookups(settings: Settings, cities: pd.DataFrame) -> Lookups:
     """Every lookup, from the settings' folders; `cities` is the registry (staging.cities)."""
+    iso3_of = iso2_to_iso3(settings)
+    names = country_names(settings)
     return Lookups(
         cities=CityMatcher(cities),
         focus_areas=focus_areas(settings),
         currencies=load_currencies(currencies_file(settings)),
-        iso3_of=iso2_to_iso3(settings),
+        iso3_of=iso3_of,
         sector_map=load_sector_map(sector_map_file(settings)),
+        areas=city_areas(cities, {v: k for k, v in iso3_of.items()}),
+        country_keys=tuple(sorted({admin_key(n) for n in names})),
+        iso2_of_name=names,
     )

@@ -9,7 +9,7 @@ Between steps the projects live in DuckDB tables; a step pulls the rows it needs
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -73,6 +73,51 @@ CONFORMED_COLUMNS = (
 CONFORMED_LISTS = ("city_candidates", "sector_codes", "partner_companies", "partner_countries")
 CONFORMED_DATES = ("start_date", "end_date")
 
+#: what staging.projects adds to the conformed columns of every source (conform.py, staging.py)
+PLACE_TYPE = pa.struct(
+    [
+        ("city_id", pa.string()),
+        ("level", pa.string()),
+        ("location_name", pa.string()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("distance_km", pa.float64()),
+        ("admin1", pa.string()),
+        ("admin2", pa.string()),
+        ("evidence", pa.string()),
+    ]
+)
+FINANCIER_ROW_TYPE = pa.struct(
+    [
+        ("financier_id", pa.string()),
+        ("name", pa.string()),
+        ("type", pa.string()),
+        ("amount", pa.float64()),
+        ("currency", pa.string()),
+        ("amount_usd", pa.float64()),
+        ("basis", pa.string()),
+    ]
+)
+FOCUS_SHARE_TYPE = pa.struct([("focus_area_id", pa.string()), ("percent", pa.float64())])
+STAGED_COLUMNS = (
+    "status_as_of",  # the date the status held (export vintage, retrieval, register receipt)
+    "record_flags",  # e.g. status_missing, placeholder_date:2 1900-01-01
+    "placement",  # national, elsewhere, located, register
+    "match_level",  # level of city_id (placement.LEVELS or stated_by_city_register)
+    "country_codes",
+    "focus_area_ids",
+    "places",
+    "financiers",
+    "focus_shares",
+)
+STAGED_LISTS = ("record_flags", "country_codes", "focus_area_ids")
+STAGED_DATES = ("status_as_of",)
+STAGED_STRUCTS = {
+    "places": PLACE_TYPE,
+    "financiers": FINANCIER_ROW_TYPE,
+    "focus_shares": FOCUS_SHARE_TYPE,
+}
+
 _STRING_LIST = pa.list_(pa.string())
 
 
@@ -88,19 +133,34 @@ def _date_or_none(value: Any) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
-def typed(frame: pd.DataFrame, lists: Iterable[str], dates: Iterable[str]) -> pd.DataFrame:
-    """`frame` with the named columns as Arrow ``list<string>`` and ``date32`` columns, which
-    DuckDB stores as ``VARCHAR[]`` and ``DATE`` whatever the rows hold (even all-empty lists).
-    Columns not in `frame` are skipped; the other columns are left as they are."""
+def _structs_or_none(value: Any) -> list[dict[str, Any]] | None:
+    items = _list_or_none(value)
+    if items is None:
+        return None
+    return [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in dict(i).items()}
+        for i in items
+    ]
+
+
+def typed(
+    frame: pd.DataFrame,
+    lists: Iterable[str],
+    dates: Iterable[str],
+    structs: Mapping[str, pa.DataType] | None = None,
+) -> pd.DataFrame:
+    """`frame` with the named columns as Arrow ``list<string>``, ``date32`` and
+    ``list<struct>`` columns, which DuckDB stores as ``VARCHAR[]``, ``DATE`` and
+    ``STRUCT(...)[]`` whatever the rows hold (even all-empty lists). Columns not in `frame` are
+    skipped; the other columns are left as they are."""
     out = frame.copy()
-    for names, arrow_type, value_of in (
-        (lists, _STRING_LIST, _list_or_none),
-        (dates, pa.date32(), _date_or_none),
-    ):
-        for name in names:
-            if name in out:
-                array = pa.array([value_of(v) for v in out[name]], type=arrow_type)
-                out[name] = pd.Series(pd.arrays.ArrowExtensionArray(array), index=out.index)
+    plan = [(name, _STRING_LIST, _list_or_none) for name in lists]
+    plan += [(name, pa.date32(), _date_or_none) for name in dates]
+    plan += [(name, pa.list_(t), _structs_or_none) for name, t in (structs or {}).items()]
+    for name, arrow_type, value_of in plan:
+        if name in out:
+            array = pa.array([value_of(v) for v in out[name]], type=arrow_type)
+            out[name] = pd.Series(pd.arrays.ArrowExtensionArray(array), index=out.index)
     return out
 
 

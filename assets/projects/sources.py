@@ -1,9 +1,14 @@
 """Where projects come from, offline or live, chosen once from the settings.
 
 * World Bank Projects (`raw.worldbank_projects`): `WorldBankProjectsSource.fetch(countries)`,
-  answered by `BundledWorldBankProjects` (offline: the bundled export of 2013 records,
-  data/sources/projects/) or `LiveWorldBankProjects` (the Projects API client). Both go through
-  the one parser, `worldbank_projects_api.parse_projects_payload`.
+  answered by `WorldBankProjectsExport` when ``ASCN_WORLDBANK_PROJECTS_EXPORT_DIR`` points at a
+  downloaded projects-list export (in either mode: the user chose that file), else by
+  `BundledWorldBankProjects` (offline: the bundled export of 2013 records, data/sources/projects/)
+  or `LiveWorldBankProjects` (the Projects API client). The bundled and live records go through
+  the one parser, `worldbank_records.parse_projects_payload`; the export files have their own
+  reader (`worldbank_export.read_export`) giving the same rows.
+* AidData GCDF 3.0 locations (`raw.aiddata_gcdf_locations`): `aiddata_source`, the files of
+  ``ASCN_AIDDATA_GCDF_DIR``; nothing is bundled (not ours to copy), so offline there are none.
 * IATI Datastore (`raw.iati_activities`): `IatiSource.fetch(countries)`, answered by
   `LiveIati` (the Datastore client, needs `IATI_API_KEY`) or `NoIatiSnapshot` (offline: there
   is no bundled IATI snapshot, so no activity).
@@ -11,7 +16,8 @@
   the inbox (`register_files`), and the company registers (`company_files`).
 
 Each fetch answers with a `Delivery`: the payload (identity and bytes, for lineage and change
-detection) and a function that reads it into rows, run only when the payload changed.
+detection) and a function that reads it into rows (and, for files, the rejected rows), run only
+when the payload changed.
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from typing import Protocol
 
 import pandas as pd
 
-from assets.projects import iati_api, worldbank_projects_api
+from assets.projects import aiddata, iati_api, worldbank_projects_api
 from assets.projects.iati_api import IatiClient
+from assets.projects.worldbank_export import export_as_of, export_files, read_export
 from assets.projects.worldbank_projects_api import WorldBankProjectsClient, parse_projects_payload
 from pipelines.framework import inbox
 from pipelines.framework.http import HttpClient
-from pipelines.framework.landing import Payload
+from pipelines.framework.landing import Payload, file_bytes
+from pipelines.framework.rejects import NO_REJECTS
 from pipelines.settings import Settings
 
 WORLDBANK_PROJECTS_FILE = "worldbank_projects_asean_2013.json"
@@ -39,10 +47,15 @@ NO_IATI_SNAPSHOT = "offline: no IATI snapshot"
 
 @dataclass(frozen=True)
 class Delivery:
-    """What a source delivered (`payload`) and how to read it into rows (`read`)."""
+    """What a source delivered (`payload`) and how to read it into rows (`read`), or into rows
+    and rejected rows (`parse`, for sources that quarantine bad rows)."""
 
     payload: Payload
     read: Callable[[], pd.DataFrame]
+    parse_rows: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = None
+
+    def parse(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return self.parse_rows() if self.parse_rows else (self.read(), NO_REJECTS)
 
 
 class WorldBankProjectsSource(Protocol):
@@ -65,8 +78,31 @@ class BundledWorldBankProjects:
 
     def fetch(self, countries_iso2: Sequence[str]) -> Delivery:
         data, uri = self.path.read_bytes(), str(self.path)
-        payload = Payload(worldbank_projects_api.SOURCE, uri, data)
+        # Each record's status holds as of its export date (its ObjectId), 2013-12-18.
+        payload = Payload(worldbank_projects_api.SOURCE, uri, data, "records exported 2013-12-18")
         return Delivery(payload, lambda: parse_projects_payload(json.loads(data), uri))
+
+
+@dataclass(frozen=True)
+class WorldBankProjectsExport:
+    """A downloaded projects-list export: the CSV files of one folder (`worldbank_export`)."""
+
+    folder: Path
+    as_of: str | None  # ASCN_WORLDBANK_PROJECTS_EXPORT_AS_OF
+    iso2_of_name: dict[str, str]  # folded country name -> ISO2 (the export has no codes)
+
+    def fetch(self, countries_iso2: Sequence[str]) -> Delivery:
+        files = export_files(self.folder)
+        vintage = f"projects-list export as of {export_as_of(files, self.as_of).isoformat()}"
+        paths = sorted(files.values())
+        payload = Payload(
+            worldbank_projects_api.SOURCE, str(self.folder), file_bytes(paths), vintage
+        )
+
+        def parse() -> tuple[pd.DataFrame, pd.DataFrame]:
+            return read_export(self.folder, self.as_of, self.iso2_of_name)
+
+        return Delivery(payload, lambda: parse()[0], parse)
 
 
 @dataclass(frozen=True)
@@ -79,8 +115,9 @@ class LiveWorldBankProjects:
     def fetch(self, countries_iso2: Sequence[str]) -> Delivery:
         result = self.client.fetch_projects(list(countries_iso2))
         data = json.dumps(result.records, sort_keys=True).encode()
+        vintage = f"Projects API, retrieved {result.retrieved_on.isoformat()}"
         return Delivery(
-            Payload(worldbank_projects_api.SOURCE, self.url, data), lambda: result.frame
+            Payload(worldbank_projects_api.SOURCE, self.url, data, vintage), lambda: result.frame
         )
 
 
@@ -112,8 +149,17 @@ def _http(settings: Settings, source: str) -> HttpClient:
     )
 
 
-def worldbank_projects_source(settings: Settings) -> WorldBankProjectsSource:
-    """The live Projects API when ``ASCN_MODE=live``, else the bundled 2013 records."""
+def worldbank_projects_source(
+    settings: Settings, iso2_of_name: dict[str, str] | None = None
+) -> WorldBankProjectsSource:
+    """A downloaded export when ``ASCN_WORLDBANK_PROJECTS_EXPORT_DIR`` is set; else the live
+    Projects API when ``ASCN_MODE=live``; else the bundled 2013 records."""
+    if settings.worldbank_projects_export_dir is not None:
+        return WorldBankProjectsExport(
+            settings.worldbank_projects_export_dir,
+            settings.worldbank_projects_export_as_of,
+            iso2_of_name or {},
+        )
     if not settings.live:
         return BundledWorldBankProjects(settings.sources_dir / "projects" / WORLDBANK_PROJECTS_FILE)
     url = settings.worldbank_projects_api_url
@@ -129,10 +175,44 @@ def iati_source(settings: Settings) -> IatiSource:
     return LiveIati(IatiClient(settings.iati_api_url, http, settings.iati_api_key))
 
 
+def aiddata_source(settings: Settings) -> Delivery:
+    """AidData GCDF 3.0 ADM1/ADM2 location files of ``ASCN_AIDDATA_GCDF_DIR``; none bundled."""
+    folder = settings.aiddata_gcdf_dir
+    paths = aiddata.location_files(folder) if folder is not None else []
+    uri = str(folder) if folder is not None else aiddata.NOT_SUPPLIED
+    payload = Payload(aiddata.SOURCE, uri, file_bytes(paths), aiddata.VINTAGE if paths else None)
+
+    def parse() -> tuple[pd.DataFrame, pd.DataFrame]:
+        return aiddata.read_locations(paths)
+
+    return Delivery(payload, lambda: parse()[0], parse)
+
+
+@dataclass(frozen=True)
+class RegisterListing:
+    """The register files of a run: the bundled documented projects, then the inbox's registers
+    (`scan` also holds the `.removed` markers and the files not read, with why)."""
+
+    bundled: list[Path]
+    inbox_dir: Path
+    scan: inbox.InboxScan
+
+    @property
+    def files(self) -> list[Path]:
+        return self.bundled + self.scan.registers
+
+
+def register_listing(settings: Settings) -> RegisterListing:
+    """The registers to read; an inbox setting naming a missing folder raises
+    `inbox.InboxMissingError` naming ``ASCN_INBOX_DIR`` and the path."""
+    bundled = [settings.sources_dir / "projects" / DOCUMENTED_PROJECTS_FILE]
+    found = inbox.scan(settings.inbox_dir)
+    return RegisterListing(bundled, inbox.require_inbox(settings.inbox_dir), found)
+
+
 def register_files(settings: Settings) -> list[Path]:
     """Bundled documented projects first, then every register dropped in the inbox."""
-    bundled = [settings.sources_dir / "projects" / DOCUMENTED_PROJECTS_FILE]
-    return bundled + inbox.register_files(settings.inbox_dir)
+    return register_listing(settings).files
 
 
 def company_files(settings: Settings) -> list[Path]:
