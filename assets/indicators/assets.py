@@ -33,8 +33,7 @@ def staging_indicator_catalogue(
 
         def build() -> dict[str, dg.MetadataValue]:
             focus = _column(con, "select focus_area_id from staging.focus_areas")
-            bounds = _column(con, "select boundary_type from staging.boundary_types")
-            catalogue = load_catalogue(path, focus, defined_tables(), bounds)  # noqa: F841
+            catalogue = load_catalogue(path, focus, defined_tables())  # noqa: F841
             con.execute(
                 "create or replace table staging.indicator_catalogue as select * from catalogue"
             )
@@ -55,7 +54,7 @@ def _column(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
 staging_measures = sql_asset(
     key="staging/measures",
     sql_files=[SQL_DIR / "staging_measures.sql"],
-    deps=["staging/population", "staging/infrastructure", "staging/projects"],
+    deps=["staging/reference", "staging/population", "staging/infrastructure", "staging/projects"],
     tables=["staging.measures"],
     description="Every measured quantity of every city in one long table (the indicators' input).",
     group="staging",
@@ -108,7 +107,8 @@ def _details(con: duckdb.DuckDBPyConnection, mart: Mart) -> dict[str, dg.Metadat
         return {"coverage_filled_cells": dg.MetadataValue.text(f"{filled} of {cells}")}
     if mart.name == "indicator_values":
         battambang = con.execute(
-            "select indicator_id, round(value, 2) as value, unit, rank, peer_rank, quality_flags "
+            "select indicator_id, round(value, 2) as value, unit, unit_type, rank_label, "
+            "peer_rank_label, quality_flags "
             "from marts.indicator_values where city_id = 'khm-battambang' order by indicator_id"
         ).df()
         return {"battambang": dg.MetadataValue.md(battambang.to_markdown(index=False))}

@@ -6,11 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.reference.vocabularies import UNIT_TYPES
+
 COLUMNS = [
-    "indicator_id", "name", "definition", "numerator_measure", "numerator_boundary",
-    "denominator", "scale", "unit", "direction", "focus_area_id", "level", "iso37120_2018",
-    "iso37122", "u4ssc", "sdg11", "reference_year", "max_year_gap", "plausible_min",
-    "plausible_max", "typical_min", "typical_max", "source_tables", "min_data", "notes",
+    "indicator_id", "name", "definition", "numerator_measure", "unit_type", "denominator",
+    "denominator_alignment", "scale", "unit", "direction", "direction_rationale",
+    "focus_area_id", "level", "iso37120_2018", "iso37122", "u4ssc", "sdg11", "reference_year",
+    "max_year_gap", "plausible_min", "plausible_max", "typical_min", "typical_max",
+    "source_tables", "min_data", "notes", "density_check", "zero_implausible_above_population",
+    "numerator_is_count",
 ]  # fmt: skip
 UNITS = {
     "persons", "persons per km2", "percent", "percent per year", "per 100,000 population",
@@ -21,11 +25,19 @@ UNITS = {
 }  # fmt: skip
 DIRECTIONS = {"higher_better", "lower_better", "neutral"}
 LEVELS = {"city", "national"}
+# unit_type: the unit type the numerator must have; `pilot` = the registry's pilot unit of the
+# city; empty = any unit (pilot unit first, then boundary precedence).
+CATALOGUE_UNIT_TYPES = {*UNIT_TYPES, "pilot", ""}
+ALIGNMENTS = {"", "year", "unit_attribute"}
+DENSITY_CHECKS = {"", "own_unit"}
+YES = {"", "yes"}
+NUMBERS = ("scale", "reference_year", "max_year_gap", "plausible_min", "plausible_max")
+OPTIONAL_NUMBERS = ("typical_min", "typical_max", "zero_implausible_above_population")
+# Columns with no value in any row would be typed NULL in DuckDB: they stay text.
+TEXT = [c for c in COLUMNS if c not in NUMBERS + OPTIONAL_NUMBERS + ("numerator_is_count",)]
 
 
-def load_catalogue(
-    path: Path, focus_areas: set[str], existing_tables: set[str], boundary_types: set[str]
-) -> pd.DataFrame:
+def load_catalogue(path: Path, focus_areas: set[str], existing_tables: set[str]) -> pd.DataFrame:
     """Read and validate the catalogue; raise ValueError naming the row and field at fault."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -40,27 +52,7 @@ def load_catalogue(
     for i in dupes.index:
         bad(i, "indicator_id", f"duplicate id {frame.at[i, 'indicator_id']!r}")
     for i, row in frame.iterrows():
-        if not row["indicator_id"] or not row["numerator_measure"]:
-            bad(i, "indicator_id/numerator_measure", "required")
-        if row["unit"] not in UNITS:
-            bad(i, "unit", f"unknown unit {row['unit']!r}")
-        if row["direction"] not in DIRECTIONS:
-            bad(i, "direction", f"must be one of {sorted(DIRECTIONS)}")
-        if row["focus_area_id"] not in focus_areas:
-            bad(i, "focus_area_id", f"unknown focus area {row['focus_area_id']!r}")
-        if row["level"] not in LEVELS:
-            bad(i, "level", f"must be one of {sorted(LEVELS)}")
-        if row["numerator_boundary"] and row["numerator_boundary"] not in boundary_types:
-            bad(i, "numerator_boundary", f"unknown boundary type {row['numerator_boundary']!r}")
-        for table in filter(None, row["source_tables"].split(";")):
-            if table.strip() not in existing_tables:
-                bad(i, "source_tables", f"table {table.strip()!r} does not exist")
-        for field in ("scale", "reference_year", "max_year_gap", "plausible_min", "plausible_max"):
-            if pd.isna(pd.to_numeric(row[field], errors="coerce")):
-                bad(i, field, f"not a number: {row[field]!r}")
-        for field in ("typical_min", "typical_max"):  # optional
-            if row[field] and pd.isna(pd.to_numeric(row[field], errors="coerce")):
-                bad(i, field, f"not a number: {row[field]!r}")
+        _check_row(row, lambda field, why, i=i: bad(i, field, why), focus_areas, existing_tables)
     if problems:
         raise ValueError("invalid indicator catalogue:\n" + "\n".join(problems))
     out = frame[COLUMNS].replace({"": None})
@@ -68,4 +60,45 @@ def load_catalogue(
         out[field] = pd.to_numeric(out[field]).astype(float)
     for field in ("reference_year", "max_year_gap"):
         out[field] = out[field].astype(int)
+    out["zero_implausible_above_population"] = pd.to_numeric(
+        out["zero_implausible_above_population"]
+    ).astype("Int64")
+    out["numerator_is_count"] = frame["numerator_is_count"].eq("yes")
+    out[TEXT] = out[TEXT].astype("string")  # typed VARCHAR even when a column is all empty
     return out
+
+
+def _check_row(row: pd.Series, bad, focus_areas: set[str], existing_tables: set[str]) -> None:
+    if not row["indicator_id"] or not row["numerator_measure"]:
+        bad("indicator_id/numerator_measure", "required")
+    if row["unit"] not in UNITS:
+        bad("unit", f"unknown unit {row['unit']!r}")
+    if row["direction"] not in DIRECTIONS:
+        bad("direction", f"must be one of {sorted(DIRECTIONS)}")
+    if not row["direction_rationale"].strip():
+        bad("direction_rationale", "required: one line saying why this direction (or neutral)")
+    if row["focus_area_id"] not in focus_areas:
+        bad("focus_area_id", f"unknown focus area {row['focus_area_id']!r}")
+    if row["level"] not in LEVELS:
+        bad("level", f"must be one of {sorted(LEVELS)}")
+    if row["unit_type"] not in CATALOGUE_UNIT_TYPES:
+        bad("unit_type", f"unknown unit type {row['unit_type']!r}")
+    if (row["level"] == "national") != (row["unit_type"] == "nation"):
+        bad("unit_type", "national indicators and only they have unit type 'nation'")
+    if row["denominator_alignment"] not in ALIGNMENTS:
+        bad("denominator_alignment", f"must be one of {sorted(ALIGNMENTS - {''})} or empty")
+    if row["denominator_alignment"] and not row["denominator"]:
+        bad("denominator_alignment", "set but the indicator has no denominator")
+    if row["density_check"] not in DENSITY_CHECKS:
+        bad("density_check", "must be 'own_unit' or empty")
+    if row["numerator_is_count"] not in YES:
+        bad("numerator_is_count", "must be 'yes' or empty")
+    for table in filter(None, row["source_tables"].split(";")):
+        if table.strip() not in existing_tables:
+            bad("source_tables", f"table {table.strip()!r} does not exist")
+    for field in NUMBERS:
+        if pd.isna(pd.to_numeric(row[field], errors="coerce")):
+            bad(field, f"not a number: {row[field]!r}")
+    for field in OPTIONAL_NUMBERS:
+        if row[field] and pd.isna(pd.to_numeric(row[field], errors="coerce")):
+            bad(field, f"not a number: {row[field]!r}")

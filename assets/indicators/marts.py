@@ -1,11 +1,12 @@
 """The indicator marts: which SQL file builds each published table, what it reads, in what order.
 
-One published table = one `Mart` = one `sql/<name>.sql` file holding its `CREATE` and its
-`COMMENT ON` statements. `marts.indicator_values` and `marts.coverage` read temporary tables
-computed once by `sql/indicator_inputs.sql` (year alignment and boundary choice), so all six
+One published table (or view) = one `Mart` = one `sql/<name>.sql` file holding its `CREATE` and
+its `COMMENT ON` statements. `marts.indicator_values` and `marts.coverage` read temporary tables
+computed once by `sql/indicator_inputs.sql` (year alignment and the one-unit rule), so all the
 tables are built by one Dagster multi-asset (`assets.py`) on one connection; `MartBuilder` runs
 the shared inputs at most once, only when a table that reads them is rebuilt, and drops each
-shared table as soon as the last table that reads it is built.
+shared table as soon as the last table that reads it is built. Building `city_peer_groups` also
+records every city's headline in `meta.headline_history` (`sql/headline_history.sql`).
 
 Plain Python (no Dagster import): `scripts/bench.py` builds the same tables the same way without
 the orchestrator (`build_marts`).
@@ -25,11 +26,22 @@ from warehouse.db import checked_identifier, run_sql_file
 SQL_DIR = Path(__file__).with_name("sql")
 INPUTS_SQL = SQL_DIR / "indicator_inputs.sql"
 # The temporary tables that INPUTS_SQL leaves for the marts that read them.
-INPUT_TABLES = ("indicator_raw_values", "indicator_missing_denominator")
+INPUT_TABLES = ("indicator_raw_values", "indicator_gaps")
+HISTORY_SQL = SQL_DIR / "headline_history.sql"
+HISTORY_SEED_SQL = SQL_DIR / "headline_history_seed.sql"
 
 # A focus-area score needs scores for at least half of the area's city-level indicators.
 MIN_FOCUS_AREA_COVERAGE = 0.5
-PARAMS = {"min_coverage": MIN_FOCUS_AREA_COVERAGE}
+# A rank (and a score) is shown only where the comparison set has at least this many values.
+MIN_RANK_SET = 5
+# A density more than 5 % off the unit's own published density is implausible (rounding of
+# published areas and populations stays well inside it: docs/METHODOLOGY.md §4).
+DENSITY_TOLERANCE = 0.05
+PARAMS = {
+    "min_coverage": MIN_FOCUS_AREA_COVERAGE,
+    "min_rank_set": MIN_RANK_SET,
+    "density_tolerance": DENSITY_TOLERANCE,
+}
 
 
 @dataclass(frozen=True)
@@ -57,9 +69,14 @@ class Mart:
 # In build order: every mart comes after the marts it reads.
 MARTS = (
     Mart(
+        "city_units",
+        ("staging/reference", "staging/measures"),
+        "Every spatial unit of each city with its population and area, side by side.",
+    ),
+    Mart(
         "city_peer_groups",
-        ("staging/reference", "staging/population"),
-        "Headline population of each city and its OECD size class (the peer group).",
+        ("staging/reference", "marts/city_units"),
+        "Headline population of each city (the registry's pilot unit) and its OECD size class.",
     ),
     Mart(
         "indicator_values",
@@ -67,10 +84,11 @@ MARTS = (
             "staging/reference",
             "staging/measures",
             "staging/indicator_catalogue",
+            "marts/city_units",
             "marts/city_peer_groups",
         ),
-        "One comparable value per city, indicator and reference year: score, rank, quality "
-        "flags and provenance.",
+        "One value per city, indicator and reference year, with its spatial unit; score and "
+        "rank only within its comparison set; quality flags and provenance.",
         reads_inputs=("indicator_raw_values",),
     ),
     Mart(
@@ -79,10 +97,11 @@ MARTS = (
             "staging/reference",
             "staging/measures",
             "staging/indicator_catalogue",
+            "marts/city_peer_groups",
             "marts/indicator_values",
         ),
         "Every city x indicator cell: filled or not, and why not.",
-        reads_inputs=("indicator_missing_denominator",),
+        reads_inputs=("indicator_gaps",),
     ),
     Mart(
         "focus_area_scores",
@@ -101,8 +120,18 @@ MARTS = (
     ),
     Mart(
         "city_profile",
-        ("staging/indicator_catalogue", "marts/city_peer_groups", "marts/indicator_values"),
+        (
+            "staging/indicator_catalogue",
+            "marts/city_units",
+            "marts/city_peer_groups",
+            "marts/indicator_values",
+        ),
         "One wide row per city: peer group, headline population, one column per indicator.",
+    ),
+    Mart(
+        "v_city_vs_peers",
+        ("marts/indicator_values",),
+        "View: a city's ranked values beside the median, minimum and maximum of its peers.",
     ),
 )
 
@@ -119,6 +148,8 @@ class MartBuilder:
         if mart.reads_inputs and not self.inputs_built:
             run_sql_file(self.con, INPUTS_SQL)
             self.inputs_built = True
+        if mart.name == "city_peer_groups":
+            prepare_headline_history(self.con)
         run_sql_file(self.con, mart.sql, PARAMS)
         if mart.name == "city_profile":
             comment_profile_columns(self.con)
@@ -152,6 +183,20 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
         for mart in MARTS:
             builder.build(mart)
             builder.release(mart)
+
+
+def prepare_headline_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Create meta.headline_history; a build file that already holds a published
+    city_peer_groups but no history yet records that table first (build_seq 0), so the first
+    build of the unit model reports every headline it changes."""
+    run_sql_file(con, HISTORY_SQL)
+    empty = con.execute("select count(*) = 0 from meta.headline_history").fetchall()[0][0]
+    old = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'marts' "
+        "and table_name = 'city_peer_groups' and database_name = current_database()"
+    ).fetchall()[0][0]
+    if empty and old:
+        run_sql_file(con, HISTORY_SEED_SQL)
 
 
 def comment_profile_columns(con: duckdb.DuckDBPyConnection) -> None:

@@ -13,11 +13,10 @@ FOCUS = {
     "civic_social", "health_wellbeing", "safety_security", "quality_environment",
     "built_infrastructure", "industry_innovation",
 }  # fmt: skip
-BOUNDS = {"municipality", "urban_centre", "country", "agglomeration"}
 
 
 def load(path=PATH):
-    return load_catalogue(path, FOCUS, defined_tables(), BOUNDS)
+    return load_catalogue(path, FOCUS, defined_tables())
 
 
 def test_real_catalogue_is_valid_and_large_enough():
@@ -27,6 +26,19 @@ def test_real_catalogue_is_valid_and_large_enough():
     assert set(catalogue["focus_area_id"]) == FOCUS
     # Standards references are optional but, where given, look like their scheme.
     assert catalogue["sdg11"].dropna().str.fullmatch(r"11\.\w\.\d").all()
+    # Every numerator has a unit type; national context only in the unit type nation.
+    national = catalogue["level"] == "national"
+    assert (catalogue.loc[national, "unit_type"] == "nation").all()
+    assert set(catalogue.loc[~national, "unit_type"].fillna("")) == {
+        "pilot", "urban_centre", "urban_extent", "agglomeration", "measurement_area", ""
+    }  # fmt: skip
+    pm25 = catalogue.set_index("indicator_id").loc["pm25_concentration"]
+    assert pm25["reference_year"] == 2014  # GHSL E_CPM2_T14: observed, not carried to 2015
+
+
+def test_all_empty_text_columns_stay_text():
+    catalogue = load()
+    assert str(catalogue["iso37122"].dtype) == "string"  # empty in every row today
 
 
 def write_variant(tmp_path, change) -> object:
@@ -52,6 +64,17 @@ def write_variant(tmp_path, change) -> object:
         ),
         (lambda rows: rows[4].update(direction="up"), "row 5, field direction"),
         (lambda rows: rows[5].update(reference_year="soon"), "row 6, field reference_year"),
+        (lambda rows: rows[6].update(direction_rationale=" "), "row 7, field direction_rationale"),
+        (lambda rows: rows[7].update(unit_type="galaxy"), "row 8, field unit_type: unknown"),
+        (
+            lambda rows: rows[0].update(unit_type="nation"),
+            "row 1, field unit_type: national indicators and only they",
+        ),
+        (
+            lambda rows: rows[0].update(denominator_alignment="unit_attribute"),
+            "row 1, field denominator_alignment: set but the indicator has no denominator",
+        ),
+        (lambda rows: rows[1].update(density_check="maybe"), "row 2, field density_check"),
     ],
 )
 def test_broken_entry_is_refused_naming_row_and_field(tmp_path, change, message):

@@ -7,8 +7,8 @@ import dagster as dg
 from assets.indicators.assets import marts_indicators
 from assets.indicators.marts import INPUT_TABLES, INPUTS_SQL, MARTS
 
-CREATE = re.compile(r"create\s+or\s+replace\s+table\s+(marts\.\w+)", re.IGNORECASE)
-COMMENT = re.compile(r"comment\s+on\s+(?:table|column)\s+(marts\.\w+)", re.IGNORECASE)
+CREATE = re.compile(r"create\s+or\s+replace\s+(?:table|view)\s+(marts\.\w+)", re.IGNORECASE)
+COMMENT = re.compile(r"comment\s+on\s+(?:table|view|column)\s+(marts\.\w+)", re.IGNORECASE)
 READS = re.compile(r"\b((?:staging|marts)\.\w+)")
 
 
@@ -53,6 +53,9 @@ STAGING_ASSET = {
     "staging.boundary_types": "staging/reference",
     "staging.population_figures": "staging/population",
     "staging.measures": "staging/measures",
+    "staging.projects": "staging/projects",
+    "staging.infrastructure_metrics": "staging/infrastructure",
+    "staging.country_indicators": "staging/population",
     "staging.indicator_catalogue": "staging/indicator_catalogue",
 }
 
