@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from assets.publish.report_data import gap_reason, shown_rank
+from assets.publish.report_data import MIN_RANK_SET, gap_reason, shown_rank
 from assets.publish.strings import t
 
 CHART_WIDTH = 980
@@ -60,8 +60,8 @@ def format_money(usd: float | None) -> str:
 def set_key(v: dict[str, Any]) -> tuple[Any, ...]:
     """The comparison set of a value: the marts' own set id where the file has one, else the
     same indicator, unit type and year."""
-    if v.get("comparison_set") is not None:
-        return (v["indicator_id"], v["comparison_set"])
+    if v.get("comparison_set_id") is not None:
+        return (v["indicator_id"], v["comparison_set_id"])
     return (v["indicator_id"], v.get("unit_type"), v.get("year"))
 
 
@@ -80,6 +80,14 @@ class Scale:
         if self.reverse:
             frac = 1 - frac
         return round(STRIP_LEFT + frac * (STRIP_RIGHT - STRIP_LEFT), 1)
+
+
+def country_rank(v: dict[str, Any] | None) -> tuple[int, int] | None:
+    """A national value's rank among countries (never among cities), for a set of 5 or more."""
+    if not v or v.get("country_rank_position") is None or v.get("country_rank_set_size") is None:
+        return None
+    size = int(v["country_rank_set_size"])
+    return (int(v["country_rank_position"]), size) if size >= MIN_RANK_SET else None
 
 
 def make_scale(values: list[float], direction: str) -> Scale:
@@ -184,8 +192,13 @@ def _row(
         row.has_value = True
         row.value_label = f"{format_number(own['value'])} {unit}".strip()
         rank = shown_rank(own)
+        country = country_rank(own)
         if k["level"] == "national":
-            row.rank_label = t("chart_national")
+            row.rank_label = (
+                t("chart_country_rank", pos=country[0], size=country[1])
+                if country
+                else t("chart_national")
+            )
         elif k["direction"] == "neutral":
             row.rank_label = t("dir_neutral")
         elif rank:

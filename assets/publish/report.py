@@ -36,6 +36,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from assets.publish import strings
 from assets.publish.charts import (
     IndicatorScales,
+    country_rank,
     format_money,
     format_number,
     standing_chart,
@@ -214,7 +215,7 @@ def _projects(data: dict[str, Any], cid: str, today: date) -> dict[str, Any]:
         "projects": rows,
         "donors": data["donors_by_city"].get(cid, []),
         "opportunities": data["opportunities_by_city"].get(cid, []),
-        "gaps": [g for g in data["gaps_by_city"].get(cid, []) if g.get("funding_gap")],
+        "gaps": data["gaps_by_city"].get(cid, []),
         "matches": data["matches_by_city"].get(cid, []),
         "matches_empty": tables.get("matches") and not any(data["matches_by_city"].values()),
         "available": tables,
@@ -239,6 +240,7 @@ def _city_page(
                 "indicator": k,
                 "value": v if has else None,
                 "rank": shown_rank(v) if has and k["level"] != "national" else None,
+                "country_rank": country_rank(v) if has and k["level"] == "national" else None,
                 "gap": None if has else gap_reason(data, cid, k["indicator_id"])
                 or strings.t("cause_not_stated"),
                 "source": data["sources"].get(v.get("source_id")) if has else None,

@@ -113,8 +113,9 @@ def load_report_data(published_db: Path) -> dict[str, Any]:
             [
                 "year", "data_year", "year_gap", "method", "estimated", "score", "rank",
                 "peer_rank", "peer_group", "quality_flags", "source_id", "vintage", "provenance",
-                "boundary_type", "unit_type", "comparison_set", "rank_position", "rank_set_size",
-                "rank_label", "implausible",
+                "boundary_type", "unit_type", "comparison_set_id", "rank_position",
+                "rank_set_size", "rank_label", "implausible", "not_ranked_reason",
+                "country_rank_position", "country_rank_set_size",
             ],
         )  # fmt: skip
         coverage = select(

@@ -97,6 +97,18 @@ EN: dict[str, str] = {
     "active project known) are not yet available in this build.",
     "sum_opportunities_none": "No opportunity is listed: no focus area ranks low among peers "
     "without a known active project.",
+    "sum_opportunities_unconfirmed_one": "1 focus area ranks low among peers, but no current "
+    "project source is held for it, so no funding gap is claimed.",
+    "sum_opportunities_unconfirmed_other": "{n} focus areas rank low among peers, but no "
+    "current project source is held for them, so no funding gap is claimed.",
+    "sum_gap_statement_all": "Funding gaps, in every focus area: {statement}.",
+    "sum_gap_statement_some": "Funding gaps: {items}.",
+    "sum_gap_statement_item": "{area}: {statement}",
+    "gaps_table": "Funding gaps by focus area",
+    "opportunities_intro": "An opportunity is a focus area where the city ranks low among "
+    "comparable cities and no active project is known in a current project source.",
+    "col_as_of": "As of",
+    "col_statement": "Statement",
     "sum_opportunities_one": "Opportunity: {areas} ranks low among peers and has no known active "
     "project.",
     "sum_opportunities_other": "Opportunities: {areas} rank low among peers and have no known "
@@ -121,6 +133,7 @@ EN: dict[str, str] = {
     "chart_rank": "rank {pos} of {size}",
     "chart_too_few": "too few to rank",
     "chart_national": "national, not ranked",
+    "chart_country_rank": "{pos} of {size} countries",
     "standing_title": "{city}: position among comparable cities, by focus area",
     "standing_desc": "One row per focus area. Each dot is one ranked indicator, placed by the "
     "share of comparable cities {city} does better than: right is better, the middle line is "

@@ -51,6 +51,7 @@ class Project:
     status_as_of: date | None  # the last day the status is known to hold
     amount_usd: float | None
     as_of_label: str = ""  # as the source states it: a date, or only a year
+    current_flag: bool | None = None  # the marts' own `status_is_current`, where published
 
     @property
     def as_of(self) -> str:
@@ -94,8 +95,14 @@ def gaps_sentence(city: str, total: int, filled: int, causes: Counter[str]) -> s
 
 
 def is_current(p: Project, today: date) -> bool:
-    """An active status counts as current only when its as-of date is recent enough."""
-    if p.status != "active" or p.status_as_of is None:
+    """An active status counts as current only when its as-of date is recent enough: the
+    projects family decides (`status_is_current`) where the file says so; for an older file,
+    the same rule on the as-of date."""
+    if p.status != "active":
+        return False
+    if p.current_flag is not None:
+        return p.current_flag
+    if p.status_as_of is None:
         return False
     return (today - p.status_as_of).days <= MAX_STATUS_AGE_YEARS * 366
 
@@ -146,13 +153,31 @@ def scores_sentence(
     return text
 
 
-def opportunities_sentence(available: bool, areas: list[str]) -> str:
-    """Focus areas where the city ranks low among peers and no active project is known."""
+def opportunities_sentence(available: bool, areas: list[str], unconfirmed: int = 0) -> str:
+    """Focus areas where the city ranks low among peers and no active project is known; low
+    ranks without a current project source are counted apart (no gap is claimed for them)."""
     if not available:
         return t("sum_opportunities_unavailable")
-    if not areas:
-        return t("sum_opportunities_none")
-    return tn("sum_opportunities", len(areas), areas=", ".join(sorted(set(areas))))
+    text = (
+        tn("sum_opportunities", len(set(areas)), areas=", ".join(sorted(set(areas))))
+        if areas
+        else t("sum_opportunities_none")
+    )
+    if unconfirmed:
+        text += " " + tn("sum_opportunities_unconfirmed", unconfirmed)
+    return text
+
+
+def gap_statement_sentence(statements: list[tuple[str, str]]) -> str | None:
+    """The projects family's own funding-gap statement per focus area, said once if it is the
+    same everywhere."""
+    if not statements:
+        return None
+    distinct = {s for _, s in statements}
+    if len(distinct) == 1:
+        return t("sum_gap_statement_all", statement=distinct.pop())
+    items = "; ".join(t("sum_gap_statement_item", area=a, statement=s) for a, s in statements)
+    return t("sum_gap_statement_some", items=items)
 
 
 # --- gathering the inputs of one city ------------------------------------------------------------
@@ -185,8 +210,10 @@ def _as_of_label(row: dict[str, Any]) -> str:
 
 def project_of(row: dict[str, Any]) -> Project:
     amount = row.get("cost_usd")
+    flag = row.get("status_is_current")
     return Project(
         as_of_label=_as_of_label(row),
+        current_flag=bool(flag) if flag is not None and flag == flag else None,
         title=row.get("title") or row.get("source_project_id") or "",
         financier=row.get("financier") or "",
         status=(row.get("status") or "").lower(),
@@ -240,17 +267,29 @@ def city_summary(data: dict[str, Any], city: dict[str, Any], today: date) -> Sum
             scored.append((fa["name"], float(s["score"]), score_rank(s)))
         else:
             not_scored += 1
-    opportunities = [
-        data_fa_name(data, r.get("focus_area_id"))
-        for r in data["opportunities_by_city"].get(cid, [])
+    confirmed, unconfirmed = [], 0
+    for r in data["opportunities_by_city"].get(cid, []):
+        if "confirmed_gap" in r and r["confirmed_gap"] is not True:
+            unconfirmed += 1  # ranks low, but no current project source: no gap claimed
+        else:
+            confirmed.append(data_fa_name(data, r.get("focus_area_id")))
+    statements = [
+        (data_fa_name(data, g.get("focus_area_id")), g["statement"])
+        for g in data["gaps_by_city"].get(cid, [])
+        if g.get("statement")
     ]
     sentences = [
         standing_sentence(name, [s for v in ranked.values() for s in v], unranked),
         gaps_sentence(name, len(data["catalogue"]), filled, causes),
         funding_sentence(name, projects, held_project_sources(data), today),
         scores_sentence(scored, not_scored),
-        opportunities_sentence(data["project_tables"].get("opportunities", False), opportunities),
+        opportunities_sentence(
+            data["project_tables"].get("opportunities", False), confirmed, unconfirmed
+        ),
     ]
+    gap_text = gap_statement_sentence(statements)
+    if gap_text:
+        sentences.insert(3, gap_text)
     return Summary(sentences=sentences, standings=ranked)
 
 

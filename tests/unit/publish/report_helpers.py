@@ -226,7 +226,7 @@ def brief_db(path: Path) -> Path:
         """
         create table marts.indicator_values as
         select city_id, indicator_id, value, u.unit, 2020 as year, '2020' as data_year,
-               'observed' as method, set_id as comparison_set, pos as rank_position,
+               'observed' as method, set_id as comparison_set_id, pos as rank_position,
                size as rank_set_size, flags::varchar[] as quality_flags,
                'ghsl_ucdb2015' as source_id, '2015' as vintage, 'p' as provenance,
                'urban_centre' as unit_type
