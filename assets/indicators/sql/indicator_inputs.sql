@@ -138,7 +138,7 @@ drop table denominator_choice;
 -- Provenance, vintage and unit of only the staging.measures rows that the chosen candidates use.
 create or replace temp table used_measure_rows as
 select m.rowid as row_id, m.provenance, m.vintage, m.unit_name, m.unit_vintage,
-       m.conflicting_source_values
+       m.conflicting_source_values, m.source_implausible
 from staging.measures m
 where m.rowid in (select unnest([b_row, a_row, den_b_row, den_a_row]) from indicator_choice);
 
@@ -149,6 +149,9 @@ with chosen as (
            coalesce(nb.unit_vintage, na.unit_vintage) as unit_vintage,
            coalesce(nb.conflicting_source_values, false)
                or coalesce(na.conflicting_source_values, false) as conflicting_source_values,
+           nullif(concat_ws('; ', nb.source_implausible, na.source_implausible,
+                            db.source_implausible, da.source_implausible), '')
+               as source_implausible,
            concat_ws(' + ', nb.provenance, na.provenance) as num_provenance,
            nullif(concat_ws(' + ', db.provenance, da.provenance), '') as den_provenance
     from indicator_choice c
@@ -167,7 +170,7 @@ select k.indicator_id, n.city_id, k.reference_year::integer as year,
         or coalesce(n.den_method, 'observed') not in ('observed', 'unit_attribute') as estimated,
     n.unit_type, n.unit_id, n.unit_name, n.unit_vintage, n.is_pilot as is_pilot_unit,
     n.boundary_type, n.den_unit_id as denominator_unit_id, n.source_id, n.vintage,
-    n.tied_candidates, n.conflicting_source_values,
+    n.tied_candidates, n.conflicting_source_values, n.source_implausible,
     n.num_provenance || coalesce(' ÷ ' || n.den_provenance, '') as provenance,
     k.denominator is not null and n.den_value is null as missing_denominator,
     n.den_value is not null and n.den_value <= 0 as zero_denominator

@@ -5,7 +5,9 @@
 --    $density_tolerance off the unit's own published density (population / area of the same unit
 --    and source year); zero road, street or green length/area for a city of more than
 --    zero_implausible_above_population people; a count that is negative or not a whole number.
---    Implausible values are kept, flagged with the reason, never scored or ranked.
+--    A value built from a row its source family flagged implausible (staging.infrastructure_
+--    metrics: OSM ranges of data/catalogue/osm_metrics.csv) is implausible too. Implausible
+--    values are kept, flagged with the reason, never scored or ranked.
 -- 5. Comparison sets: a value is scored and ranked only among the values of the same indicator,
 --    unit type and reference year (comparison_set_id), and only where that set has at least
 --    $min_rank_set scored values (else 'too few to rank'). Peer ranks: the same within the size
@@ -41,6 +43,7 @@ flagged as (
            case when u.size_class is not null and u.size_class <> 'unknown'
                 then 'own unit population' else 'pilot unit population' end as peer_group_basis,
            nullif(concat_ws('; ',
+               'flagged by the source family: ' || v.source_implausible,
                case when v.value < k.plausible_min or v.value > k.plausible_max
                    then 'outside the plausible range ' || k.plausible_min || ' to '
                         || k.plausible_max end,

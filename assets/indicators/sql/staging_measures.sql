@@ -17,7 +17,10 @@
 create or replace table staging.measures as
 with infrastructure as (
     -- The zero-row frame declares the optional columns: NULL when the family does not give them.
-    select * from (select null::varchar as unit_id, null::varchar as unit_name) where false
+    select * from (
+        select null::varchar as unit_id, null::varchar as unit_name, null::boolean as implausible,
+               null::varchar as plausibility_note
+    ) where false
     union all by name
     select * from staging.infrastructure_metrics
 ),
@@ -26,12 +29,12 @@ measured as (
     select city_id, 'population' as measure_id, year, population as value, 'persons' as unit,
            boundary_type, source_id, unit_ref, unit_name, null::varchar as stated_unit_id,
            figure_kind, area_km2 is not null as with_area, source_ref, row_key, provenance,
-           vintage
+           vintage, null::varchar as source_implausible
     from staging.population_figures
     where not is_projection and population is not null
     union all
     select city_id, 'land_area_km2', year, area_km2, 'km2', boundary_type, source_id, unit_ref,
-           unit_name, null, figure_kind, true, source_ref, row_key, provenance, vintage
+           unit_name, null, figure_kind, true, source_ref, row_key, provenance, vintage, null
     from staging.population_figures
     where not is_projection and area_km2 is not null
     union all
@@ -40,7 +43,7 @@ measured as (
            100 * ln(p.population / q.population) / (p.year - q.year), 'percent per year',
            p.boundary_type, p.source_id, p.unit_ref, p.unit_name, null, p.figure_kind, false,
            p.source_ref, p.row_key || ' / ' || q.row_key, p.provenance || ' / ' || q.provenance,
-           p.vintage
+           p.vintage, null
     from staging.population_figures p
     join staging.population_figures q
       on q.city_id = p.city_id and q.source_id = p.source_id and q.boundary_type = p.boundary_type
@@ -54,7 +57,9 @@ measured as (
                          then nullif(regexp_extract(boundary_ref, 'urban centre (\d+)', 1), '')
                     end, boundary_ref, boundary_type),
            coalesce(unit_name, boundary_ref), unit_id, null, false, source_uri, provenance,
-           provenance, coalesce(nullif(osm_timestamp, 'unknown'), reference_period, 'not stated')
+           provenance, coalesce(nullif(osm_timestamp, 'unknown'), reference_period, 'not stated'),
+           -- the infrastructure family's own plausibility verdict travels with the value
+           case when implausible then coalesce(plausibility_note, 'flagged by its source') end
     from infrastructure
     union all
     -- National context: each city carries its country's series (unit: the nation).
@@ -63,7 +68,7 @@ measured as (
            null, null, false, ci.source_file,
            ci.country_iso3 || '/' || ci.indicator_code || '/' || ci.year,
            'staging.country_indicators#' || ci.country_iso3 || '/' || ci.indicator_code || '/'
-               || ci.year, ci.vintage
+               || ci.year, ci.vintage, null
     from staging.country_indicators ci
     join staging.cities c on c.country_iso3 = ci.country_iso3
 ),

@@ -51,6 +51,12 @@ def test_a_count_must_be_a_whole_number(world):
     assert not value_row(world, "a", "hospitals_per_100k")["implausible"]
 
 
+def test_a_value_its_source_family_flagged_stays_implausible(world):
+    c = value_row(world, "c", "road_density")
+    assert c["value"] == pytest.approx(10 / 78.5) and c["implausible"]
+    assert c["implausible_reason"] == "flagged by the source family: synthetic note"
+
+
 def test_outside_plausible_range_kept_flagged_not_scored(world):
     a = value_row(world, "a", "share_pct")
     assert a["value"] == 150.0 and a["implausible"]
@@ -65,4 +71,5 @@ def test_no_implausible_value_is_scored_anywhere(world):
     flagged = world.execute(
         "select count(*) from marts.indicator_values where implausible"
     ).fetchall()[0][0]
-    assert (scored, flagged) == (0, 5)  # g uc_density, e roads, d and f hospitals, a share
+    # g uc_density, e and c roads, d and f hospitals, a share
+    assert (scored, flagged) == (0, 6)

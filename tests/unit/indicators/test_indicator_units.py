@@ -114,4 +114,5 @@ def test_city_units_side_by_side(world):
         ("census_city:c:city_proper:C greater", "city", False, 900_000.0, 2020, 300.0,
          "500k_1.5m"),
         ("ghsl_ucdb2015:3", "urban_centre", False, 400_000.0, 2015, 80.0, "200k_500k"),
+        ("ring_5km:c", "measurement_area", False, None, None, 78.5, "unknown"),
     ]  # fmt: skip

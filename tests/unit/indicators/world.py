@@ -70,13 +70,14 @@ PILOT = {c: f"census_city:{c}:{bt}:{name}" for c, _, bt, name, _ in CITIES}
 PILOT["d"] = "regency:d"  # an admin region: the regency that contains the city
 
 
-def _metric(city, metric, year, value, boundary_type, ref, unit_id=None, source="test"):
+def _metric(city, metric, year, value, boundary_type, ref, unit_id=None, note=None):
     return {
         "city_id": city, "metric_id": metric, "value": value, "unit": None,
         "boundary_type": boundary_type, "boundary_ref": ref, "osm_timestamp": None,
-        "year": year, "reference_period": str(year), "source_id": source,
+        "year": year, "reference_period": str(year), "source_id": "test",
         "source_uri": "synthetic", "provenance": f"raw.synthetic#{city}/{metric}/{year}/{ref}",
-        "notes": None, "unit_id": unit_id,
+        "notes": None, "unit_id": unit_id, "implausible": note is not None,
+        "plausibility_note": note,
     }  # fmt: skip
 
 
@@ -120,6 +121,9 @@ METRICS = [
             _metric(c, "land_area_km2", 2026, 78.5, "ring_5km", "5 km ring"),
         )
     ],
+    # c's ring: the infrastructure family flagged its road length (its own OSM range check)
+    _metric("c", "road_length_total", 2026, 10.0, "ring_5km", "5 km ring", note="synthetic note"),
+    _metric("c", "land_area_km2", 2026, 78.5, "ring_5km", "5 km ring"),
     # a share: a 150 % (implausible), b 2017 carried forward 3 years
     _metric("a", "share", 2020, 150.0, "municipality", "A", PILOT["a"]),
     _metric("b", "share", 2017, 40.0, "municipality", "B", PILOT["b"]),
