@@ -3,6 +3,7 @@ real metrics (GHSL urban centres with OSM street networks, official hospital lis
 
 Which back-end measures OSM, and where the bundled files are, is decided in `sources.py`."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -10,8 +11,9 @@ import duckdb
 import pandas as pd
 
 from assets.infrastructure.boundaries import load_city_boundaries
-from assets.infrastructure.metric_catalogue import load_metric_catalogue
-from assets.infrastructure.metric_rows import METRIC_COLUMNS
+from assets.infrastructure.metric_catalogue import catalogue_ranges, load_metric_catalogue
+from assets.infrastructure.metric_rows import OSM_COLUMNS
+from assets.infrastructure.overpass import CityCost
 from assets.infrastructure.sources import (
     BundledMetrics,
     health_facilities_source,
@@ -29,8 +31,10 @@ from pipelines.framework.landing import (
     land_files,
     permanent_errors_fail_fast,
 )
-from pipelines.framework.sql_assets import sql_asset
+from pipelines.framework.sql_assets import table_counts
+from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
+from warehouse.db import run_sql_file
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -47,37 +51,68 @@ def registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def raw_osm_metrics(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:
-    """OSM facility counts, road/cycleway lengths and green area per city and metric.
+    """OSM facility counts, road/cycleway lengths and green area per city, measurement area
+    (the standard 5 km and 10 km rings, and the city's admin polygon where one is held) and
+    metric.
 
-    `ASCN_OSM_PBF` set: read that extract (pyosmium). `ASCN_MODE=live`: Overpass API at
-    `ASCN_OVERPASS_URL`, one polite query at a time. Offline default: no OSM measurement (the
-    bundled metrics below stand in; other cells stay gaps).
+    `ASCN_OSM_PBF` set: read that extract (pyosmium, filtered in C++). `ASCN_MODE=live`:
+    Overpass API at `ASCN_OVERPASS_URL`, at most two queries per city, one at a time; requests
+    and bytes per city in the metadata and the run log. Offline default: no OSM measurement
+    (the bundled metrics below stand in; other cells stay gaps).
     """
     s = sources.settings
     osm = osm_measurement_source(s)
     catalogue_path = s.catalogue_dir / "osm_metrics.csv"
     boundaries_path = s.reference_dir / "city_boundaries.csv"
+    polygon_dir = s.sources_dir / "infrastructure"
     catalogue = load_metric_catalogue(catalogue_path, focus_areas(s))
 
     def progress(done: int, total: int | None, message: str) -> None:
-        context.log.info(f"[{done}/{total}] {message}")
+        context.log.info(f"[{done}/{total}] {message}" if total else message)
 
     with warehouse.connect() as con:
-        boundaries, rejects = load_city_boundaries(boundaries_path, registry(con))
+        cities, rejects = load_city_boundaries(boundaries_path, registry(con), polygon_dir)
         with permanent_errors_fail_fast():
-            frame = osm.measure(boundaries, catalogue, progress)
+            result = osm.measure(cities, catalogue, progress)
+        polygons = sorted(polygon_dir.glob("*.geojson"))
+        meta = cost_metadata(result.costs)
+        if result.costs:
+            context.log.info(
+                f"osm_overpass: {meta['requests'].value} request(s), "
+                f"{meta['bytes_fetched'].value:,} bytes for {len(result.costs)} cities"
+            )
         return land(
             context,
             con,
             table="osm_metrics",
-            # The boundaries and the metric catalogue decide what was measured (and rejected).
+            # The areas and the metric catalogue decide what was measured (and rejected).
             payload=Payload(
                 osm.source,
                 osm.uri,
-                frame.to_csv(index=False).encode() + file_bytes([boundaries_path, catalogue_path]),
+                result.frame.to_csv(index=False).encode()
+                + file_bytes([boundaries_path, catalogue_path, *polygons]),
             ),
-            parse=lambda: (frame.reindex(columns=METRIC_COLUMNS), rejects),
+            parse=lambda: (
+                result.frame.reindex(columns=OSM_COLUMNS),
+                pd.concat([rejects, result.rejects], ignore_index=True),
+            ),
+            metadata=meta,
         )
+
+
+def cost_metadata(costs: Sequence[CityCost]) -> dict[str, dg.MetadataValue]:
+    """Requests and bytes per city (live Overpass), for the asset's metadata."""
+    if not costs:
+        return {}
+    table = "| city | requests | bytes | kept answers reused |\n|---|---:|---:|---:|\n" + "".join(
+        f"| {c.city_id} | {c.requests} | {c.bytes:,} | {c.reused} |\n" for c in costs
+    )
+    return {
+        "requests": dg.MetadataValue.int(sum(c.requests for c in costs)),
+        "bytes_fetched": dg.MetadataValue.int(sum(c.bytes for c in costs)),
+        "max_requests_per_city": dg.MetadataValue.int(max(c.requests for c in costs)),
+        "cost_per_city": dg.MetadataValue.md(table),
+    }
 
 
 def _land_bundled(
@@ -117,12 +152,38 @@ def raw_sdg_11_2_1(
     return _land_bundled(context, warehouse, "sdg_11_2_1", sdg_11_2_1_source(sources.settings))
 
 
-staging_infrastructure = sql_asset(
-    key="staging/infrastructure",
-    sql_files=[SQL_DIR / "staging_infrastructure.sql"],
-    deps=["raw/osm_metrics", "raw/ghsl_street_network", "raw/health_facilities", "raw/sdg_11_2_1"],
-    tables=["staging.infrastructure_metrics"],
-    description="Infrastructure metrics of every city from every back-end, with OSM timestamp, "
-    "boundary and year.",
-    group="staging",
+@dg.asset(
+    key=["staging", "infrastructure"],
+    deps=[
+        dg.AssetKey(["raw", k])
+        for k in ("osm_metrics", "ghsl_street_network", "health_facilities", "sdg_11_2_1")
+    ]
+    + [dg.AssetKey(["staging", "population"]), dg.AssetKey(["staging", "reference"])],
+    group_name="staging",
+    kinds={"duckdb", "sql"},
 )
+def staging_infrastructure(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+) -> dg.MaterializeResult:
+    """Infrastructure metrics of every city from every back-end, with OSM timestamp, boundary,
+    measurement area, year and plausibility (ranges of data/catalogue/osm_metrics.csv)."""
+    s = sources.settings
+    # The catalogue's ranges are an input: their bytes are in raw.osm_metrics' content hash.
+    catalogue = load_metric_catalogue(s.catalogue_dir / "osm_metrics.csv", focus_areas(s))
+    ranges = catalogue_ranges(catalogue)
+    with warehouse.connect() as con:
+
+        def build() -> dict[str, dg.MetadataValue]:
+            con.register("osm_metric_ranges", ranges)
+            try:
+                run_sql_file(con, SQL_DIR / "staging_infrastructure.sql")
+            finally:
+                con.unregister("osm_metric_ranges")
+            meta = table_counts(con, ["staging.infrastructure_metrics"])
+            flagged = con.execute(
+                "select count(*) from staging.infrastructure_metrics where implausible"
+            ).fetchall()[0][0]
+            meta["implausible_values"] = dg.MetadataValue.int(int(flagged))
+            return meta
+
+        return build_if_changed(context, con, input_version(context, con), build)

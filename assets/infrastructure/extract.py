@@ -1,38 +1,49 @@
-"""The extract back-end: measure every (city boundary, catalogue metric) in one pass over a local
-.osm.pbf (or .osm XML) file read with pyosmium (`ASCN_OSM_PBF`).
+"""The extract back-end: measure every city's measurement areas in one pass over a local .osm.pbf
+(or .osm XML) file read with pyosmium (`ASCN_OSM_PBF`).
 
-Objects are turned into the same `Feature`s the Overpass back-end builds and measured with the
-same `assets.infrastructure.geometry` functions, so the same data give the same numbers.
-Relation-only boundaries need Overpass (no polygon here) and are skipped.
+The file is filtered in C++: an `osmium.filter.TagFilter` (or `KeyFilter`) built from the
+catalogue's tag filters (`TagFilter.prefilter`) drops every object that cannot match before
+Python sees it; node locations and multipolygon areas are assembled by libosmium too. Only the
+objects that pass are turned into `Feature`s and measured by `assets.infrastructure.measure`,
+the same rule the Overpass back-end uses. OSM-relation measurement areas need Overpass (their
+polygon is not known here) and are skipped.
+
+Progress: libosmium reads the file in its own threads; a watcher reads how far the file has
+been read (/proc/self/fdinfo, Linux) and reports it every `progress_every` percent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from assets.infrastructure.geometry import envelope, feature_value
+from assets.infrastructure.boundaries import CityAreas
+from assets.infrastructure.geometry import closed_way_polygon, line, point, rings_polygon
+from assets.infrastructure.measure import Measurer
 from assets.infrastructure.metric_catalogue import catalogue_specs
-from assets.infrastructure.metric_rows import measured_row, metric_frame
-from assets.infrastructure.osm_model import Boundary, Feature, MetricSpec, Progress, no_progress
+from assets.infrastructure.metric_rows import OSM_COLUMNS, measured_row, metric_frame
+from assets.infrastructure.osm_model import Feature, MetricSpec, Progress, no_progress
 
 
 def measure_with_extract(
     pbf_path: str | Path,
-    boundaries: Iterable[Boundary],
+    cities: Sequence[CityAreas],
     catalogue: pd.DataFrame | Sequence[MetricSpec],
     progress: Progress = no_progress,
-    progress_every: int = 1_000_000,
+    progress_every: float = 10.0,
 ) -> pd.DataFrame:
-    """Read an .osm.pbf (or .osm XML) once and measure every (city, metric) pair.
+    """Read an .osm.pbf (or .osm XML) once and measure every (city, area, metric).
 
-    A missing, empty or corrupt file raises ValueError naming the file. Relation-only
-    boundaries are skipped (no polygon here) and reported through `progress`.
+    A missing, empty or corrupt file raises ValueError naming the file. OSM-relation areas are
+    skipped (no polygon here) and reported through `progress`.
     """
     import osmium  # local import: only this back-end needs libosmium
+    import osmium.filter
 
     path = Path(pbf_path)
     if not path.is_file():
@@ -40,100 +51,176 @@ def measure_with_extract(
     if path.stat().st_size == 0:
         raise ValueError(f"OSM extract {path}: file is empty")
     specs = catalogue_specs(catalogue)
-    usable: list[tuple[Boundary, tuple[float, float, float, float]]] = []
-    for b in boundaries:
-        env = envelope(b)
-        if env is None:
-            progress(0, None, f"extract: skipped {b.city_id}: relation boundary needs Overpass")
-        else:
-            usable.append((b, env))
-    keys = frozenset().union(*(m.tag_filter.keys for m in specs)) if specs else frozenset()
-    sums = {(b.city_id, m.metric_id): 0.0 for b, _ in usable for m in specs}
-    seen_objects, latest = 0, None
+    areas = []
+    for city in cities:
+        for a in city.areas:
+            if a.geometry is None:
+                progress(0, None, f"extract: skipped {city.city_id} {a.area_id}: needs Overpass")
+            else:
+                areas.append(a)
+    units = {c.city_id: c.population_unit_id for c in cities}
+    measurer = Measurer(specs, areas)
+    # Two instances of the same filter: one for the area pass, one for the main pass.
+    area_filter, tag_filter = (_cpp_filter(osmium.filter, specs) for _ in range(2))
+    matched, latest, header_ts = 0, None, None
+    watcher = _ReadProgress(path, progress, progress_every)
     try:
-        processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_locations()
+            .with_areas(area_filter)
+            .with_filter(tag_filter)
+        )
         header_ts = processor.header.get("osmosis_replication_timestamp", "") or None
+        watcher.start()
         for obj in processor:
-            seen_objects += 1
-            if seen_objects % progress_every == 0:
-                progress(seen_objects, None, f"extract: {seen_objects:,} objects read from {path}")
-            ts = obj.timestamp
-            if ts is not None and ts.year > 1970 and (latest is None or ts > latest):
-                latest = ts
-            tags = obj.tags
-            if not any(k in tags for k in keys):
-                continue
             feature = _feature_from_osmium(obj)
             if feature is None:
                 continue
-            tag_dict = {t.k: t.v for t in tags}
-            matched = [m for m in specs if m.tag_filter.matches(tag_dict)]
-            if not matched:
-                continue
-            pts = feature.points()
-            if not pts:
-                continue
-            fs, fw = min(p[1] for p in pts), min(p[0] for p in pts)
-            fn, fe = max(p[1] for p in pts), max(p[0] for p in pts)
-            for b, (s, w, n, e) in usable:
-                if fn < s or fs > n or fe < w or fw > e:
-                    continue
-                for m in matched:
-                    sums[(b.city_id, m.metric_id)] += feature_value(feature, m.geometry, b)
+            matched += 1
+            ts = obj.timestamp
+            if ts is not None and ts.year > 1970 and (latest is None or ts > latest):
+                latest = ts
+            measurer.add(feature)
     except RuntimeError as exc:  # libosmium reports unreadable input as RuntimeError
         raise ValueError(f"OSM extract {path}: cannot be read as OSM data ({exc})") from exc
-    if seen_objects == 0:
+    finally:
+        watcher.stop()
+    if matched == 0 and not _has_objects(osmium, path):
         raise ValueError(f"OSM extract {path}: contains no OSM objects")
-    progress(seen_objects, seen_objects, f"extract: done, {seen_objects:,} objects from {path}")
+    tally = measurer.result()
+    progress(1, 1, f"extract: done, {path}: {tally.summary()}")
     if header_ts:
-        vintage = header_ts
+        vintage, how = header_ts, "header osmosis_replication_timestamp"
     elif latest is not None:
-        vintage = latest.strftime("%Y-%m-%dT%H:%M:%SZ")
+        vintage, how = latest.strftime("%Y-%m-%dT%H:%M:%SZ"), "newest timestamp of the objects"
     else:
-        vintage = "unknown"
-    note = "OSM extract read with pyosmium; vintage = " + (
-        "header osmosis_replication_timestamp"
-        if header_ts
-        else "newest object timestamp in the file"
-        if latest is not None
-        else "unknown (no header timestamp, no object timestamps)"
-    )
-    rows = [
-        measured_row(
-            b,
-            m,
-            sums[(b.city_id, m.metric_id)],
-            vintage,
-            "osm_extract",
-            path.resolve().as_uri(),
-            note,
-        )
-        for b, _ in usable
-        for m in specs
-    ]
-    return metric_frame(rows)
+        vintage, how = "unknown", "unknown (no header timestamp, no object timestamps)"
+    uri = path.resolve().as_uri()
+    rows = []
+    for a in areas:
+        for m in specs:
+            note = f"OSM extract read with pyosmium (C++ tag filter); vintage = {how}"
+            value = tally.values[(a.city_id, a.area_id, m.metric_id)]
+            rows.append(
+                measured_row(
+                    a,
+                    m,
+                    value,
+                    vintage,
+                    "osm_extract",
+                    uri,
+                    note + tally.note(m.metric_id),
+                    units.get(a.city_id),
+                )  # fmt: skip
+            )
+    return metric_frame(rows, OSM_COLUMNS)
+
+
+def _cpp_filter(filters: Any, specs: Sequence[MetricSpec]) -> Any:
+    """One libosmium filter letting through every object that may match a metric.
+
+    `TagFilter` of (key, value) pairs when every metric's filter enumerates its values, else
+    `KeyFilter` of every key involved (looser, still in C++). Python then checks exactly.
+    """
+    pairs: set[tuple[str, str]] = set()
+    keys: set[str] = set()
+    for m in specs:
+        p, k = m.tag_filter.prefilter()
+        pairs |= p
+        keys |= k
+    if keys or not pairs:
+        return filters.KeyFilter(*sorted(keys | {key for key, _ in pairs}))
+    return filters.TagFilter(*sorted(pairs))
+
+
+def _has_objects(osmium: Any, path: Path) -> bool:
+    """Whether the file holds any object at all (read only up to the first)."""
+    for _ in osmium.FileProcessor(str(path)):
+        return True
+    return False
 
 
 def _feature_from_osmium(obj: Any) -> Feature | None:
     """A pyosmium node, way or multipolygon area -> Feature; None for what is not measured."""
-    try:
-        if obj.is_node():
-            loc = obj.location
-            return Feature("node", obj.id, line=[(loc.lon, loc.lat)]) if loc.valid() else None
-        if obj.is_way():
-            pts = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-            f = Feature("way", obj.id, line=pts)
-            if obj.is_closed() and len(pts) >= 4:
-                f.outer = [pts]
-            return f
-        if obj.is_area() and not obj.from_way():
-            outer, inner = [], []
-            for ring in obj.outer_rings():
-                outer.append([(n.lon, n.lat) for n in ring])
-                inner.extend([(n.lon, n.lat) for n in r] for r in obj.inner_rings(ring))
-            return Feature("relation", obj.orig_id(), outer=outer, inner=inner)
-    except Exception as exc:  # osmium.InvalidLocationError and friends: skip the object
-        if type(exc).__name__ == "InvalidLocationError":
+    tags = {t.k: t.v for t in obj.tags}
+    if obj.is_node():
+        loc = obj.location
+        return Feature("node", obj.id, tags, line=point(loc.lon, loc.lat)) if loc.valid() else None
+    if obj.is_way():
+        # Nodes outside a cut extract have no location: the way is measured by the rest.
+        pts = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+        geom = line(pts)
+        if geom is None:
             return None
-        raise
+        polygon = closed_way_polygon(pts) if obj.is_closed() else None
+        return Feature("way", obj.id, tags, line=geom, polygon=polygon)
+    if obj.is_area() and not obj.from_way():
+        outer, inner = [], []
+        for ring in obj.outer_rings():
+            outer.append([(n.lon, n.lat) for n in ring])
+            inner.extend([(n.lon, n.lat) for n in r] for r in obj.inner_rings(ring))
+        polygon = rings_polygon(outer, inner)
+        return Feature("relation", obj.orig_id(), tags, polygon=polygon) if polygon else None
     return None  # relations themselves (their geometry arrives as an area) and way-areas
+
+
+class _ReadProgress:
+    """Reports how much of `path` libosmium has read, from the kernel's file position."""
+
+    def __init__(self, path: Path, progress: Progress, every_percent: float, poll_s: float = 0.5):
+        self.path, self.progress, self.every = path.resolve(), progress, every_percent
+        self.size = max(1, path.stat().st_size)
+        self.poll_s = poll_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="extract-progress", daemon=True)
+        self._last: tuple[int, float] = (0, -1.0)  # (pass, percent reported)
+        self.reports: list[str] = []
+
+    def start(self) -> None:
+        if Path("/proc/self/fdinfo").is_dir():  # Linux only; elsewhere no progress lines
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        passes, seen_fd = 0, None
+        while not self._stop.wait(self.poll_s):
+            found = self.position()
+            if found is None:
+                continue
+            fd, pos = found
+            if fd != seen_fd:  # the area pass and the main pass each open the file
+                passes, seen_fd = passes + 1, fd
+            self.report(passes, pos)
+
+    def report(self, passes: int, pos: int) -> None:
+        """Report when `pos` crossed another `every` percent in pass `passes`."""
+        percent = 100.0 * pos / self.size
+        last_pass, last_pct = self._last
+        if passes == last_pass and percent < last_pct + self.every:
+            return
+        self._last = (passes, percent)
+        message = (
+            f"extract: {percent:.0f} % of {self.path.name} read "
+            f"({pos / 1e6:,.1f} of {self.size / 1e6:,.1f} MB, pass {passes})"
+        )
+        self.reports.append(message)
+        self.progress(pos, self.size, message)
+
+    def position(self) -> tuple[str, int] | None:
+        """(fd, offset) of the open file, if this process has it open."""
+        try:
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    if Path(os.readlink(f"/proc/self/fd/{fd}")) == self.path:
+                        info = Path(f"/proc/self/fdinfo/{fd}").read_text()
+                        return fd, int(info.split("pos:")[1].split()[0])
+                except (OSError, ValueError, IndexError):
+                    continue
+        except OSError:
+            return None
+        return None

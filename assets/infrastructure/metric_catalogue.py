@@ -15,6 +15,15 @@ import pandas as pd
 
 from assets.infrastructure.osm_model import GEOMETRIES, MetricSpec, parse_tag_filter
 
+# Ranges per metric (docs/METHODOLOGY.md, plausibility): beyond `valid_max_per_km2` a value is
+# impossible (the blocking check fails); beyond a plausible maximum, or 0 where the city has
+# more than `zero_implausible_above_population` people, it is kept and flagged implausible.
+RANGE_COLUMNS = [
+    "valid_max_per_km2",
+    "plausible_max_per_km2",
+    "plausible_max_per_100k",
+    "zero_implausible_above_population",
+]
 CATALOGUE_COLUMNS = [
     "metric_id",
     "name",
@@ -24,6 +33,8 @@ CATALOGUE_COLUMNS = [
     "aggregation",
     "focus_area_id",
     "notes",
+    *RANGE_COLUMNS,
+    "plausibility_rationale",
 ]
 UNIT_FOR_GEOMETRY = {"point": "count", "line": "km", "area": "km2"}
 AGGREGATION_FOR_GEOMETRY = {"point": "count", "line": "sum_length", "area": "sum_area"}
@@ -72,6 +83,7 @@ def load_metric_catalogue(path: str | Path, focus_areas: Collection[str]) -> pd.
             )
         if not row["name"].strip():
             raise ValueError(f"{where}, field name: empty")
+        _check_ranges(row, where)
         try:
             tag_filter = parse_tag_filter(row["osm_filter"], mid)
         except ValueError as exc:
@@ -80,6 +92,37 @@ def load_metric_catalogue(path: str | Path, focus_areas: Collection[str]) -> pd.
     df = df.copy()
     df["spec"] = specs
     return df
+
+
+def _check_ranges(row: dict[str, str], where: str) -> None:
+    for col in RANGE_COLUMNS:
+        text = row[col].strip()
+        if not text and col in ("valid_max_per_km2", "plausible_max_per_km2"):
+            raise ValueError(f"{where}, field {col}: empty; every metric needs its range")
+        if text:
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"{where}, field {col}: {text!r} is not a number") from None
+            if not value > 0:
+                raise ValueError(f"{where}, field {col}: {text!r} must be positive")
+    if float(row["plausible_max_per_km2"]) > float(row["valid_max_per_km2"]):
+        raise ValueError(
+            f"{where}, field plausible_max_per_km2: above valid_max_per_km2 "
+            f"({row['plausible_max_per_km2']} > {row['valid_max_per_km2']})"
+        )
+    if row["plausible_max_per_100k"].strip() and row["geometry"].strip() != "point":
+        raise ValueError(f"{where}, field plausible_max_per_100k: only for counts (point metrics)")
+    if not row["plausibility_rationale"].strip():
+        raise ValueError(f"{where}, field plausibility_rationale: empty; say why the range")
+
+
+def catalogue_ranges(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """metric_id and its ranges as numbers (NULL where the catalogue sets none)."""
+    out = catalogue[["metric_id", "geometry", "unit", *RANGE_COLUMNS]].copy()
+    for col in RANGE_COLUMNS:
+        out[col] = pd.to_numeric(out[col].replace("", None), errors="raise").astype("float64")
+    return out.reset_index(drop=True)
 
 
 def catalogue_specs(catalogue: pd.DataFrame | Sequence[MetricSpec]) -> list[MetricSpec]:

@@ -1,20 +1,20 @@
 """The one row shape every infrastructure reader returns, and the small helpers readers share.
 
 Both OSM back-ends and the bundled published sources give a frame with `METRIC_COLUMNS` (one row
-per city, metric and boundary), so `raw.*` tables of the family union by name in staging.
+per city, metric and boundary), so `raw.*` tables of the family union by name in staging; the
+OSM back-ends add the measurement-area columns (`OSM_COLUMNS`).
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from assets.infrastructure.osm_model import Boundary, MetricSpec
+from assets.infrastructure.osm_model import MeasurementArea, MetricSpec
 
 METRIC_COLUMNS = [
     "city_id",
@@ -29,76 +29,94 @@ METRIC_COLUMNS = [
     "reference_period",
     "notes",
 ]
-# Where a measured area row says its boundary came from (a label, not a path that is read).
-BOUNDARIES_URI = "data/reference/city_boundaries.csv"
+# OSM rows say which measurement area each value is of (the bundled sources do not have one).
+OSM_COLUMNS = METRIC_COLUMNS + [
+    "measurement_area",  # ring_5km, ring_10km, admin_adm2:<shapeID>, osm_relation:<id>
+    "measurement_area_km2",
+    "measurement_area_definition",
+    "measured_zero",  # True: the source answered and counted nothing (a real 0, not a gap)
+    "unit_id",  # the population unit an admin area is the same extent as (else empty)
+]
+LAND_AREA = "land_area_km2"  # the measured-area rows (denominator of per-km2 indicators)
 
 
-def empty_metric_frame() -> pd.DataFrame:
-    """No rows, with `METRIC_COLUMNS` and a float `value` column."""
+def empty_metric_frame(columns: list[str] | None = None) -> pd.DataFrame:
+    """No rows, with `columns` (default `METRIC_COLUMNS`) and a float `value` column."""
     return pd.DataFrame(
-        {c: pd.Series(dtype="float64" if c == "value" else "object") for c in METRIC_COLUMNS}
+        {
+            c: pd.Series(dtype="float64" if c in ("value", "measurement_area_km2") else "object")
+            for c in (columns or METRIC_COLUMNS)
+        }
     )
 
 
-def metric_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows (dicts) -> a frame with exactly `METRIC_COLUMNS`, `value` as float."""
+def metric_frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    """Rows (dicts) -> a frame with exactly `columns` (default `METRIC_COLUMNS`), `value` float."""
     if not rows:
-        return empty_metric_frame()
-    df = pd.DataFrame(rows).reindex(columns=METRIC_COLUMNS)
+        return empty_metric_frame(columns)
+    df = pd.DataFrame(rows).reindex(columns=columns or METRIC_COLUMNS)
     df["value"] = df["value"].astype("float64")
     return df
 
 
 def measured_row(
-    b: Boundary, m: MetricSpec, value: float, ts: str, source_id: str, uri: str, notes: str
+    area: MeasurementArea,
+    m: MetricSpec,
+    value: float,
+    ts: str,
+    source_id: str,
+    uri: str,
+    notes: str,
+    unit_id: str | None = None,
 ) -> dict[str, Any]:
-    """One OSM measurement: metric `m` inside boundary `b`, data vintage `ts`."""
+    """One OSM measurement: metric `m` inside measurement area `area`, data vintage `ts`."""
     return {
-        "city_id": b.city_id,
+        "city_id": area.city_id,
         "metric_id": m.metric_id,
         "value": float(value),
         "unit": m.unit,
-        "boundary_type": b.boundary_type,
-        "boundary_ref": b.ref,
+        "boundary_type": area.boundary_type,
+        "boundary_ref": area_ref(area),
         "osm_timestamp": ts,
         "source_id": source_id,
         "source_uri": uri,
         "reference_period": ts[:10] if ts and ts != "unknown" else None,
-        "notes": notes,
+        "notes": ("measured 0: " + notes) if value == 0 else notes,
+        "measurement_area": area.area_id,
+        "measurement_area_km2": area.area_km2,
+        "measurement_area_definition": area.definition,
+        "measured_zero": value == 0,
+        "unit_id": None if area.is_ring else unit_id,
     }
 
 
-def measured_area_rows(
-    boundaries: Iterable[Boundary], vintage: str | None, source: str
-) -> list[dict[str, Any]]:
-    """Area of each measured radius or bounding box, so per-km2 indicators use the same area."""
-    rows = []
-    for b in boundaries:
-        if b.kind == "radius" and b.radius_km:
-            area = math.pi * b.radius_km**2
-        elif b.kind == "bbox":
-            mid = math.radians((b.north + b.south) / 2)
-            area = (b.north - b.south) * 111.32 * (b.east - b.west) * 111.32 * math.cos(mid)
-        else:  # relation areas are not measured here
-            continue
-        rows.append(
-            {"city_id": b.city_id, "metric_id": "land_area_km2", "value": area, "unit": "km2",
-             "boundary_type": b.boundary_type, "boundary_ref": b.ref, "osm_timestamp": vintage,
-             "source_id": source, "source_uri": BOUNDARIES_URI,
-             "reference_period": (vintage or "")[:10] or None,
-             "notes": "area of the measured boundary (geometry, not a published figure)"}
-        )  # fmt: skip
-    return rows
+def area_ref(area: MeasurementArea) -> str:
+    """Short label of a measurement area (`boundary_ref`)."""
+    if area.is_ring:
+        return f"{area.area_id} around ({area.lat:.5f}, {area.lon:.5f})"
+    return area.area_id
 
 
-def with_measured_areas(
-    frame: pd.DataFrame, boundaries: Iterable[Boundary], source: str
-) -> pd.DataFrame:
-    """`frame` plus the area of every measured boundary (nothing added to an empty frame)."""
-    if frame.empty:
-        return frame
-    vintage = frame["osm_timestamp"].dropna().max()
-    return pd.concat([frame, pd.DataFrame(measured_area_rows(boundaries, vintage, source))])
+def measured_area_row(
+    area: MeasurementArea, vintage: str | None, source: str, unit_id: str | None = None
+) -> dict[str, Any]:
+    """The area of one measurement area, so per-km2 indicators divide by the same area."""
+    km2 = area.area_km2
+    return {
+        "city_id": area.city_id, "metric_id": LAND_AREA, "value": km2, "unit": "km2",
+        "boundary_type": area.boundary_type, "boundary_ref": area_ref(area),
+        "osm_timestamp": vintage, "source_id": source, "source_uri": BOUNDARIES_URI,
+        "reference_period": (vintage or "")[:10] or None,
+        "notes": "area of the measurement area (geodesic; land and water alike), not a "
+        "published figure",
+        "measurement_area": area.area_id, "measurement_area_km2": km2,
+        "measurement_area_definition": area.definition, "measured_zero": False,
+        "unit_id": None if area.is_ring else unit_id,
+    }  # fmt: skip
+
+
+# Where a measured area row says its areas came from (a label, not a path that is read).
+BOUNDARIES_URI = "data/reference/city_boundaries.csv"
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:

@@ -5,8 +5,9 @@
   back-end) and is re-emitted as quoted Overpass QL (Overpass back-end), so catalogue text never
   reaches a query verbatim;
 * `MetricSpec`: one catalogue metric (id, geometry, unit, filter);
-* `Boundary`: where a city is measured (an OSM relation, a radius around a centre, or a bbox);
-* `Feature`: one OSM object with the geometry the measurement needs, coordinates (lon, lat);
+* `MeasurementArea`: one area a city is measured in (a standard ring or its admin polygon),
+  `RelationCandidate`: an OSM boundary relation to be confirmed in live mode;
+* `Feature`: one OSM object with its tags and geometry, coordinates (lon, lat);
 * `Progress`: the callback through which a back-end reports how far it got.
 """
 
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from shapely.geometry.base import BaseGeometry
 
 AREA_ID_OFFSET = 3_600_000_000  # Overpass area id = OSM relation id + 3600000000
 GEOMETRIES = ("point", "line", "area")
-BOUNDARY_KINDS = ("relation", "radius", "bbox")
 
 # ---------------------------------------------------------------------------------------------
 # Tag filters: a small, allow-listed subset of Overpass tag-filter syntax
@@ -75,6 +77,15 @@ class Clause:
     def positive(self) -> bool:
         return self.op in ("exists", "=", "~")
 
+    def enumerated_values(self) -> frozenset[str] | None:
+        """Every value this clause accepts, when that is a finite list (`=`, or an anchored
+        regex of literals and `(a|b)` groups, each group optional with `?`); else None."""
+        if self.op == "=":
+            return frozenset({self.value or ""})
+        if self.op == "~":
+            return enumerate_regex(self.value or "")
+        return None
+
 
 @dataclass(frozen=True)
 class TagFilter:
@@ -90,6 +101,59 @@ class TagFilter:
     @property
     def keys(self) -> frozenset[str]:
         return frozenset(c.key for alt in self.alternatives for c in alt if c.positive)
+
+    def prefilter(self) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
+        """A necessary condition for a match, as (key, value) pairs and bare keys: an object
+        matches only if it has one of the pairs or one of the keys. One positive clause of each
+        alternative gives it: `[k=v]` a pair, `[k~"^(a|b)$"]` its enumerated values, anything
+        else its key. Used to filter an extract in C++ before the exact match in Python."""
+        pairs: set[tuple[str, str]] = set()
+        keys: set[str] = set()
+        for alt in self.alternatives:
+            best = None
+            for c in alt:
+                values = c.enumerated_values()
+                if values is not None:
+                    best = ("pairs", c.key, values)
+                    break
+                if c.positive and best is None:
+                    best = ("key", c.key, None)
+            assert best is not None  # every alternative has a positive clause (parse_tag_filter)
+            if best[0] == "pairs":
+                pairs.update((best[1], v) for v in best[2])
+            else:
+                keys.add(best[1])
+        return frozenset(pairs), frozenset(keys)
+
+
+# Literal characters of a regex (no "." : it matches any character, so it is not a literal).
+_LITERAL = re.compile(r"[A-Za-z0-9_:\-]+")
+_GROUP = re.compile(r"\(([A-Za-z0-9_:\-|]+)\)(\??)")
+
+
+def enumerate_regex(regex: str, limit: int = 256) -> frozenset[str] | None:
+    """The finite set of strings an anchored regex such as `^(primary|secondary)(_link)?$`
+    matches; None when the regex is unanchored, uses `*`/`+`, or would give over `limit`."""
+    if not (regex.startswith("^") and regex.endswith("$")):
+        return None
+    body, pos, options = regex[1:-1], 0, [""]
+    while pos < len(body):
+        if (m := _GROUP.match(body, pos)) is not None:
+            alts = m.group(1).split("|")
+            if not all(alts):
+                return None
+            choices = alts + ([""] if m.group(2) else [])
+        elif (m := _LITERAL.match(body, pos)) is not None:
+            if body[m.end() : m.end() + 1] == "?":  # an optional last character: leave it
+                return None
+            choices = [m.group(0)]
+        else:
+            return None
+        options = [o + c for o in options for c in choices]
+        if len(options) > limit:
+            return None
+        pos = m.end()
+    return frozenset(options)
 
 
 def parse_tag_filter(text: str, metric_id: str) -> TagFilter:
@@ -156,37 +220,55 @@ def _clause_from_match(m: re.Match[str], metric_id: str, text: str) -> Clause:
 
 
 # ---------------------------------------------------------------------------------------------
-# Boundaries, metrics, features (shared by both back-ends)
+# Measurement areas, metrics, features (shared by both back-ends)
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Boundary:
-    """Where a city is measured: an OSM relation (area), a radius around a centre, or a bbox."""
+@dataclass(frozen=True, eq=False)
+class MeasurementArea:
+    """One area a city is measured in: a standard ring, or its administrative polygon.
+
+    `area_id` says which: `ring_5km`, `ring_10km`, `admin_adm2:<shapeID>[+<shapeID>...]`
+    (geoBoundaries polygons) or `osm_relation:<id>` (an OSM boundary relation, fetched and
+    confirmed in live mode). `geometry` is the (lon, lat) polygon; None for a relation whose
+    polygon is not known yet. `boundary_type` is the shared boundary type of the unit
+    (`ring_5km` / `ring_10km` for the rings, the admin unit's type otherwise).
+    """
 
     city_id: str
-    kind: str
+    area_id: str
     boundary_type: str
-    relation_id: int | None = None
-    lat: float | None = None
-    lon: float | None = None
-    radius_km: float | None = None
-    south: float | None = None
-    west: float | None = None
-    north: float | None = None
-    east: float | None = None
+    definition: str
+    lat: float  # registry centre
+    lon: float
+    geometry: BaseGeometry | None = None
+    radius_km: float | None = None  # rings only
+    relation: RelationCandidate | None = None  # osm_relation areas only
+
+    @property
+    def area_km2(self) -> float | None:
+        from assets.infrastructure.geometry import area_km2  # geometry imports this module
+
+        return None if self.geometry is None else area_km2(self.geometry)
+
+    @property
+    def is_ring(self) -> bool:
+        return self.radius_km is not None
+
+    def with_geometry(self, geometry: BaseGeometry, definition: str) -> MeasurementArea:
+        return replace(self, geometry=geometry, definition=definition)
+
+
+@dataclass(frozen=True)
+class RelationCandidate:
+    """An OSM boundary relation that may be the city's unit: used only once the live answer's
+    `name` (or `name:en`) is one of `expected_names` and its `admin_level` is the expected one."""
+
+    relation_id: int
+    expected_names: tuple[str, ...]
+    expected_admin_level: str
 
     @property
     def area_id(self) -> int:
-        if self.relation_id is None:
-            raise ValueError(f"city {self.city_id!r}: boundary has no OSM relation id")
         return self.relation_id + AREA_ID_OFFSET
-
-    @property
-    def ref(self) -> str:
-        if self.kind == "relation":
-            return f"osm relation {self.relation_id}"
-        if self.kind == "radius":
-            return f"radius {self.radius_km:g} km around ({self.lat:.5f}, {self.lon:.5f})"
-        return f"bbox ({self.south:g},{self.west:g},{self.north:g},{self.east:g})"
 
 
 @dataclass(frozen=True)
@@ -199,16 +281,31 @@ class MetricSpec:
 
 @dataclass
 class Feature:
-    """One OSM object with the geometry the measurement needs; coordinates are (lon, lat)."""
+    """One OSM object with its tags and the geometry it came with; coordinates (lon, lat).
+
+    `line`: a node's point or a way's polyline. `polygon`: a closed way or a multipolygon
+    relation's area. `center`: only a centre (a relation answered with `out center`, whose
+    members carry no geometry): enough to locate it, not to measure a length or an area.
+    """
 
     osm_type: str  # node | way | relation
     osm_id: int
-    line: list[tuple[float, float]] = field(default_factory=list)
-    outer: list[list[tuple[float, float]]] = field(default_factory=list)
-    inner: list[list[tuple[float, float]]] = field(default_factory=list)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    line: BaseGeometry | None = None
+    polygon: BaseGeometry | None = None
+    center: BaseGeometry | None = None
 
-    def points(self) -> list[tuple[float, float]]:
-        return self.line + [p for ring in self.outer for p in ring]
+    @property
+    def ref(self) -> str:
+        return f"{self.osm_type} {self.osm_id}"
+
+    def geometry_for(self, kind: str) -> BaseGeometry | None:
+        """The geometry a metric of `kind` measures; None when the object does not have it."""
+        if kind == "point":
+            return self.polygon or self.line or self.center
+        if kind == "line":
+            return self.line if self.osm_type == "way" else None
+        return self.polygon
 
 
 Progress = Callable[[int, int | None, str], None]  # (done, total or None, message)

@@ -1,148 +1,191 @@
-"""Overpass API client: one QL query per (city boundary, catalogue metric), sent one at a time.
+"""Overpass API client: sends one city's query (assets/infrastructure/overpass_query.py) and
+checks the answer against it before anything is measured or kept.
 
-Transport (timeouts, retries on 429/504 honouring Retry-After, size limit, User-Agent) is the
-shared `HttpClient`; this module only builds queries and reads Overpass JSON:
+Transport is the shared `HttpClient` (pipelines/framework/http.py): POST `data=<QL>`, polite
+User-Agent, retries per request, rate-limit and too-busy pages recognised by their text whatever
+their status and retried after the server's delay, kept answers so a rerun resumes. HTTP 400
+parse errors arrive there with every error line of the page (not its XML prolog) and are
+permanent: not retried, and the asset does not retry them either.
 
-* point metrics: `out count;` -> one element `{"type": "count", "tags": {"nodes": "12", ...}}`
-  (the counts are strings) -> `OverpassResult.count`;
-* line / area metrics: `out geom;` -> nodes, ways with `geometry`, relations with member
-  `geometry` (or `center` only) -> `OverpassResult.features`; lengths and areas are computed in
-  Python by `assets.infrastructure.geometry`, the same code the extract back-end uses;
-* `osm3s.timestamp_osm_base` is kept as the data vintage;
-* an Overpass runtime error is an HTTP 200 with a `remark` ("runtime error: Query timed out")
-  -> `SourceError` naming city, metric and URL; a body that is not JSON (HTML error page,
-  truncated transfer) -> `SourceError` naming city, metric and source.
+What this module checks (`OverpassClient.check`, the `validate` of every request, so a refused
+answer is never kept):
 
-The catalogue's `osm_filter` arrives parsed (`assets.infrastructure.osm_model.TagFilter`) and
-is re-emitted with every key and value quoted, so catalogue text never reaches the query verbatim.
+* the body is an Overpass JSON object with an `elements` list (else refused, with the text);
+* a `remark` with "runtime error" is a failure reported in full: "Query timed out" is retried,
+  "out of memory" is not (the query needs a larger `ASCN_OVERPASS_MAXSIZE_BYTES`);
+* exactly one count element per (metric, area) asked, named as asked, with whole-number counts
+  whose total is their sum; no count element that was not asked;
+* only the element types asked (ways and relations with geometry; the candidate relation and
+  its Overpass area); a node among the geometry is a mismatch;
+* every object a length or area metric needs came with geometry (`measure.missing_geometry`:
+  an `out center` relation has only a centre; an answer without geometry is not 0).
+
+Each refusal names the URL, the city and the mismatch.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assets.infrastructure.osm_model import GEOMETRIES, Boundary, Feature, MetricSpec
-from pipelines.framework.http import HttpClient, HttpResponse, SourceError
+from shapely.geometry import MultiLineString
+from shapely.geometry.base import BaseGeometry
+
+from assets.infrastructure.geometry import (
+    closed_way_polygon,
+    line,
+    point,
+    polygon_from_member_lines,
+)
+from assets.infrastructure.measure import missing_geometry
+from assets.infrastructure.osm_model import Feature, MetricSpec
+from assets.infrastructure.overpass_query import CityRequest
+from pipelines.framework.http import (
+    HttpClient,
+    HttpResponse,
+    RetryableResponse,
+    SourceError,
+    refuse,
+)
+
+COUNT_KEYS = ("nodes", "ways", "relations", "total")
 
 
 @dataclass
-class OverpassResult:
-    """One answered query: the QL sent, the data vintage, and a count or the features."""
+class CityAnswer:
+    """A checked answer: the data vintage, the counts, the features and the relation asked."""
 
-    query: str
+    request: CityRequest
     url: str
     osm_timestamp: str | None
-    count: int | None = None
+    areas_timestamp: str | None
+    counts: dict[tuple[str, str], int]  # (metric id, area id) -> count
     features: list[Feature] = field(default_factory=list)
+    relation: dict[str, Any] | None = None  # the candidate relation element, if in the answer
+    relation_geometry: BaseGeometry | None = None
+    area_present: bool = False  # the asked Overpass area exists
+    kept: bool = False  # served from the kept answers, without a request
 
 
-# ---------------------------------------------------------------------------------------------
-# The client
-# ---------------------------------------------------------------------------------------------
 class OverpassClient:
-    """Sends one Overpass QL query at a time through the shared HttpClient (POST `data=`)."""
+    """Sends one city's Overpass query through the shared HttpClient and checks its answer."""
 
-    def __init__(
-        self, url: str, http: HttpClient, timeout_s: int = 180, *, min_interval_s: float = 1.0
-    ):
-        if int(timeout_s) <= 0:
-            raise ValueError("Overpass timeout_s must be a positive number of seconds")
+    def __init__(self, url: str, http: HttpClient, specs: Sequence[MetricSpec] = ()):
         self.url = url
         self.http = http
-        self.timeout_s = int(timeout_s)
-        self.min_interval_s = min_interval_s  # politeness gap between two queries
-        self._last_sent: float | None = None
+        self.specs = list(specs)
+        self._checked: dict[int, CityAnswer] = {}
 
-    # -- query building ------------------------------------------------------------------------
-    def build_query(self, boundary: Boundary, metric: MetricSpec) -> str:
-        if metric.geometry not in GEOMETRIES:
-            raise ValueError(f"metric {metric.metric_id!r}: unknown geometry {metric.geometry!r}")
-        prefix, scope = _scope(boundary)
-        types = {"point": ("node", "way", "rel"), "line": ("way",), "area": ("way", "rel")}
-        statements = [
-            f"{t}{scope}{alt};"
-            for alt in metric.tag_filter.ql_alternatives()
-            for t in types[metric.geometry]
-        ]
-        out = "out count;" if metric.geometry == "point" else "out geom;"
-        return (
-            f"[out:json][timeout:{self.timeout_s}];\n{prefix}"
-            f"(\n  " + "\n  ".join(statements) + "\n);\n" + out
-        )
+    def run(self, request: CityRequest) -> CityAnswer:
+        """The checked answer of `request`; SourceError naming the URL, city and problem."""
+        what = f"city {request.city_id} (query step {request.step})"
 
-    # -- running -------------------------------------------------------------------------------
-    def run(self, boundary: Boundary, metric: MetricSpec) -> OverpassResult:
-        query = self.build_query(boundary, metric)
-        what = f"city {boundary.city_id}, metric {metric.metric_id}"
-        self._pause()
+        def validate(resp: HttpResponse) -> None:
+            self._checked[id(resp)] = self.check(request, resp, what)
+
         try:
-            resp = self.http.post(self.url, data={"data": query})
-        except SourceError as exc:  # out of retries, timeout, HTTP 4xx: say which query
-            raise SourceError(exc.source, exc.url, f"{what}: {exc.detail}") from exc
-        finally:
-            self._last_sent = time.monotonic()
-        payload = self._decode(resp, what)
+            resp = self.http.post(self.url, data={"data": request.query}, validate=validate)
+        except SourceError as exc:
+            if what in exc.detail:  # refused by `check`: it already says which query
+                raise
+            raise SourceError(
+                exc.source, exc.url, f"{what}: {exc.detail}", status=exc.status,
+                permanent=exc.permanent,
+            ) from exc  # fmt: skip
+        answer = self._checked.pop(id(resp), None) or self.check(request, resp, what)
+        self._checked.clear()
+        answer.kept = resp.kept
+        return answer
+
+    # -- checking ------------------------------------------------------------------------------
+    def check(self, request: CityRequest, resp: HttpResponse, what: str) -> CityAnswer:
+        src, url = self.http.source, resp.url
+        payload = resp.json(src)
+        if not isinstance(payload, dict):
+            raise refuse(src, url, f"{what}: JSON body is not an object")
         remark = payload.get("remark")
-        if isinstance(remark, str) and "error" in remark.lower():
-            raise SourceError(self.http.source, resp.url, f"{what}: Overpass remark: {remark}")
+        if isinstance(remark, str) and "runtime error" in remark.lower():
+            if "out of memory" in remark.lower():
+                raise refuse(
+                    src, url,
+                    f"{what}: Overpass remark: {remark} (raise ASCN_OVERPASS_MAXSIZE_BYTES)",
+                )  # fmt: skip
+            raise RetryableResponse(f"{what}: Overpass remark: {remark}")
         elements = payload.get("elements")
         if not isinstance(elements, list):
-            raise SourceError(
-                self.http.source, resp.url, f"{what}: response has no 'elements' list"
-            )
+            raise refuse(src, url, f"{what}: response has no 'elements' list")
         osm3s = payload.get("osm3s") if isinstance(payload.get("osm3s"), dict) else {}
-        result = OverpassResult(query, resp.url, osm3s.get("timestamp_osm_base"))
-        if metric.geometry == "point":
-            result.count = _parse_count(elements, self.http.source, resp.url, what)
-        else:
-            result.features = [f for e in elements if (f := element_to_feature(e)) is not None]
-        return result
+        answer = CityAnswer(
+            request, url, osm3s.get("timestamp_osm_base"), osm3s.get("timestamp_areas_base"), {}
+        )
+        for e in elements:
+            if not isinstance(e, dict) or not isinstance(e.get("type"), str):
+                raise refuse(src, url, f"{what}: element without a type: {str(e)[:120]}")
+            kind = e["type"]
+            if kind in request.counts:
+                metric_id, area_id = request.counts[kind]
+                if (metric_id, area_id) in answer.counts:
+                    raise refuse(src, url, f"{what}: count element {kind!r} appears twice")
+                answer.counts[(metric_id, area_id)] = _count(e, src, url, what)
+            elif kind == "relation" and _id(e) == request.relation_id:
+                answer.relation = e
+                answer.relation_geometry = _relation_polygon(e)
+            elif kind == "area" and request.area_check is not None:
+                if _id(e) != request.area_check:
+                    raise refuse(src, url, f"{what}: area {_id(e)} in the answer, not asked")
+                answer.area_present = True
+            elif kind in request.geometry_types:
+                answer.features.append(element_to_feature(e))
+            else:
+                raise refuse(
+                    src, url,
+                    f"{what}: element type {kind!r} (id {e.get('id')}) was not asked for; "
+                    f"asked: counts {sorted(request.counts)[:3]}..., geometry "
+                    f"{sorted(request.geometry_types)}",
+                )  # fmt: skip
+        missing = [k for k, v in request.counts.items() if v not in answer.counts]
+        if missing:
+            metric_id, area_id = request.counts[missing[0]]
+            raise refuse(
+                src, url,
+                f"{what}: {len(missing)} count element(s) missing, e.g. {missing[0]!r} (metric "
+                f"{metric_id}, area {area_id}); a missing count is a failed query, never 0",
+            )  # fmt: skip
+        for f in answer.features:
+            for m in self.specs:
+                if m.geometry != "point" and m.tag_filter.matches(f.tags):
+                    problem = missing_geometry(f, m)
+                    if problem:
+                        raise refuse(src, url, f"{what}: {problem}")
+        return answer
 
-    def _decode(self, resp: HttpResponse, what: str) -> dict[str, Any]:
-        try:
-            payload = resp.json(self.http.source)
-        except SourceError as exc:
-            raise SourceError(exc.source, exc.url, f"{what}: {exc.detail}") from exc
-        if not isinstance(payload, dict):
-            raise SourceError(self.http.source, resp.url, f"{what}: JSON body is not an object")
-        return payload
 
-    def _pause(self) -> None:
-        if self._last_sent is None or self.min_interval_s <= 0:
-            return
-        gap = self.min_interval_s - (time.monotonic() - self._last_sent)
-        if gap > 0:
-            self.http.sleep(gap)
-
-
-def _scope(b: Boundary) -> tuple[str, str]:
-    if b.kind == "relation":
-        return f"area(id:{b.area_id})->.a;\n", "(area.a)"
-    if b.kind == "radius":
-        if b.lat is None or b.lon is None or not b.radius_km:
-            raise ValueError(f"city {b.city_id!r}: radius boundary needs lat, lon and radius_km")
-        return "", f"(around:{b.radius_km * 1000:.0f},{b.lat:.6f},{b.lon:.6f})"
-    if b.kind == "bbox":
-        return "", f"({b.south:.6f},{b.west:.6f},{b.north:.6f},{b.east:.6f})"
-    raise ValueError(f"city {b.city_id!r}: unknown boundary kind {b.kind!r}")
-
-
-def _parse_count(elements: Sequence[Any], source: str, url: str, what: str) -> int:
-    counts = [e for e in elements if isinstance(e, dict) and e.get("type") == "count"]
-    if len(counts) != 1:
-        raise SourceError(source, url, f"{what}: expected one 'count' element, got {len(counts)}")
-    tags = counts[0].get("tags") or {}
+def _id(e: Mapping[str, Any]) -> int | None:
     try:
-        parts = {k: int(str(tags[k])) for k in ("nodes", "ways", "relations")}
-        total = int(str(tags.get("total", sum(parts.values()))))
+        return int(e.get("id"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _count(e: Mapping[str, Any], source: str, url: str, what: str) -> int:
+    """A `make` count element's total; the numbers come as strings (apis.md §1.1)."""
+    tags = e.get("tags") if isinstance(e.get("tags"), dict) else {}
+    try:
+        parts = {k: int(str(tags[k])) for k in COUNT_KEYS}
     except (KeyError, ValueError) as exc:
-        raise SourceError(source, url, f"{what}: unreadable count element {tags!r}") from exc
-    if total != sum(parts.values()) + int(str(tags.get("areas", "0") or 0)):
-        raise SourceError(source, url, f"{what}: count total {total} != sum of parts {tags!r}")
-    return total
+        raise refuse(
+            source, url, f"{what}: unreadable count element {e['type']}: {tags!r}"
+        ) from exc
+    if (
+        min(parts.values()) < 0
+        or parts["total"] != parts["nodes"] + parts["ways"] + parts["relations"]
+    ):
+        raise refuse(
+            source, url, f"{what}: count element {e['type']}: total is not the sum {tags!r}"
+        )
+    return parts["total"]
 
 
 def _coords(seq: Any) -> list[tuple[float, float]]:
@@ -153,58 +196,68 @@ def _coords(seq: Any) -> list[tuple[float, float]]:
     return out
 
 
-def element_to_feature(e: Any) -> Feature | None:
-    """Overpass JSON element (node / way with geometry / relation with members) -> Feature."""
-    if not isinstance(e, dict):
-        return None
-    kind, osm_id = e.get("type"), int(e.get("id", 0))
-    if kind == "node" and e.get("lat") is not None:
-        return Feature("node", osm_id, line=[(float(e["lon"]), float(e["lat"]))])
-    if kind == "way":
-        pts = _coords(e.get("geometry"))
-        if not pts and isinstance(e.get("center"), dict):
-            return Feature("way", osm_id, line=_coords([e["center"]]))
-        f = Feature("way", osm_id, line=pts)
-        if len(pts) >= 4 and pts[0] == pts[-1]:
-            f.outer = [pts]
-        return f
-    if kind == "relation":
-        members = [m for m in e.get("members") or [] if m.get("type") == "way"]
-        if not members and isinstance(e.get("center"), dict):
-            return Feature("relation", osm_id, line=_coords([e["center"]]))
-        outer = assemble_rings(
-            [_coords(m.get("geometry")) for m in members if m.get("role") != "inner"]
-        )
-        inner = assemble_rings(
-            [_coords(m.get("geometry")) for m in members if m.get("role") == "inner"]
-        )
-        return Feature("relation", osm_id, outer=outer, inner=inner)
+def _center(e: Mapping[str, Any]) -> BaseGeometry | None:
+    c = e.get("center")
+    if isinstance(c, dict) and c.get("lat") is not None and c.get("lon") is not None:
+        return point(float(c["lon"]), float(c["lat"]))
     return None
 
 
-def assemble_rings(parts: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
-    """Join way geometries end to end into closed rings; parts that never close are dropped."""
-    pending = [list(p) for p in parts if len(p) >= 2]
-    rings = []
-    while pending:
-        ring = pending.pop(0)
-        progress = True
-        while ring[0] != ring[-1] and progress:
-            progress = False
-            for i, part in enumerate(pending):
-                if part[0] == ring[-1]:
-                    ring += part[1:]
-                elif part[-1] == ring[-1]:
-                    ring += part[::-1][1:]
-                elif part[-1] == ring[0]:
-                    ring = part[:-1] + ring
-                elif part[0] == ring[0]:
-                    ring = part[::-1][:-1] + ring
-                else:
-                    continue
-                pending.pop(i)
-                progress = True
-                break
-        if ring[0] == ring[-1] and len(ring) >= 4:
-            rings.append(ring)
-    return rings
+def element_to_feature(e: Mapping[str, Any]) -> Feature:
+    """An Overpass JSON element -> Feature with what geometry it came with.
+
+    Ways: `geometry` (a polyline; closed, also a polygon). Relations: the members' `geometry`
+    assembled into a multipolygon; when members carry no geometry (answered `out center`), only
+    the `center` locates the relation. A node: its coordinates.
+    """
+    kind, osm_id = str(e.get("type")), int(e.get("id", 0))
+    tags = {str(k): str(v) for k, v in (e.get("tags") or {}).items()}
+    if kind == "node":
+        lat, lon = e.get("lat"), e.get("lon")
+        geom = point(float(lon), float(lat)) if lat is not None and lon is not None else None
+        return Feature("node", osm_id, tags, line=geom)
+    if kind == "way":
+        pts = _coords(e.get("geometry"))
+        if not pts:
+            return Feature("way", osm_id, tags, center=_center(e))
+        return Feature("way", osm_id, tags, line=line(pts), polygon=closed_way_polygon(pts))
+    members = [m for m in e.get("members") or [] if isinstance(m, dict) and m.get("type") == "way"]
+    if not members or any(not _coords(m.get("geometry")) for m in members):
+        return Feature("relation", osm_id, tags, center=_center(e))
+    lines = [_coords(m.get("geometry")) for m in members]
+    polygon = polygon_from_member_lines(lines)  # None when the members do not close
+    return Feature(
+        "relation", osm_id, tags, line=MultiLineString(lines), polygon=polygon, center=_center(e)
+    )
+
+
+def _relation_polygon(e: Mapping[str, Any]) -> BaseGeometry | None:
+    """The candidate admin relation's polygon from its outer/inner way members (else None)."""
+    roles = ("outer", "inner", "")
+    members = [
+        m for m in e.get("members") or []
+        if isinstance(m, dict) and m.get("type") == "way" and m.get("role") in roles
+    ]  # fmt: skip
+    lines = [_coords(m.get("geometry")) for m in members]
+    if not lines or any(not c for c in lines):
+        return None
+    return polygon_from_member_lines(lines)
+
+
+_STATUS_SLOT = re.compile(r"^Slot available after: ([^,]+), in (-?\d+) seconds?\.$", re.M)
+_STATUS_FREE = re.compile(r"^(\d+) slots? available now\.$", re.M)
+
+
+def status_delay(text: str) -> float | None:
+    """Seconds until a query slot is free, from Overpass `/api/status` (apis.md §1.5);
+    0 when a slot is free now, None when the text says neither."""
+    if _STATUS_FREE.search(text):
+        return 0.0
+    waits = [max(0, int(m.group(2))) for m in _STATUS_SLOT.finditer(text)]
+    return float(min(waits)) if waits else None
+
+
+def status_url(interpreter_url: str) -> str:
+    """`.../api/interpreter` -> `.../api/status`."""
+    base = interpreter_url.rstrip("/")
+    return (base.rsplit("/", 1)[0] if base.endswith("/interpreter") else base) + "/status"

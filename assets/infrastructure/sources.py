@@ -2,9 +2,11 @@
 
 * OSM measurement (`raw.osm_metrics`): one interface, `OsmMeasurement`, with three
   implementations: `BundledOsmMeasurement` (offline default: no OSM measurement, the bundled
-  metrics stand in), `OverpassMeasurement` (live Overpass API) and `ExtractMeasurement` (a local
-  .osm.pbf / .osm file, `ASCN_OSM_PBF`). `osm_measurement_source(settings)` picks one; a set
-  extract wins over live mode, because it is the explicit, reproducible choice.
+  metrics stand in), `OverpassMeasurement` (live Overpass API, at most two queries per city)
+  and `ExtractMeasurement` (a local .osm.pbf / .osm file, `ASCN_OSM_PBF`, filtered in C++).
+  `osm_measurement_source(settings)` picks one; a set extract wins over live mode, because it
+  is the explicit, reproducible choice. Each measures every city's measurement areas
+  (assets/infrastructure/boundaries.py) and returns an `OsmResult` (rows, rejects, cost).
 * Bundled published sources (GHSL / Boeing street network, MIMU and Brunei facility lists,
   SDG 11.2.1): `BundledMetrics`, the files to land and the reader that turns them into metric
   rows; one factory per source.
@@ -19,17 +21,24 @@ from typing import Protocol
 
 import pandas as pd
 
+from assets.infrastructure.boundaries import CityAreas
 from assets.infrastructure.extract import measure_with_extract
 from assets.infrastructure.ghsl_street_network import read_bundled_street_network
 from assets.infrastructure.health_facilities import read_bundled_facilities
-from assets.infrastructure.metric_rows import METRIC_COLUMNS, with_measured_areas
-from assets.infrastructure.osm_model import Boundary, Progress, no_progress
-from assets.infrastructure.overpass import measure_with_overpass
-from assets.infrastructure.overpass_api import OverpassClient
+from assets.infrastructure.metric_rows import (
+    BOUNDARIES_URI,
+    OSM_COLUMNS,
+    empty_metric_frame,
+    measured_area_row,
+    metric_frame,
+)
+from assets.infrastructure.osm_model import Progress, no_progress
+from assets.infrastructure.overpass import OsmResult, measure_with_overpass
+from assets.infrastructure.overpass_api import OverpassClient, status_delay, status_url
 from assets.infrastructure.sdg_11_2_1 import read_sdg_11_2_1
 from assets.reference.cities import CityMatcher
 from assets.reference.countries import iso2_to_iso3
-from pipelines.framework.http import HttpClient
+from pipelines.framework.http import HttpClient, SourceError, http_client, user_agent
 from pipelines.settings import Settings
 
 OFFLINE_NOTE = "offline: no OSM measurement (set ASCN_MODE=live or ASCN_OSM_PBF)"
@@ -39,7 +48,7 @@ OFFLINE_NOTE = "offline: no OSM measurement (set ASCN_MODE=live or ASCN_OSM_PBF)
 # OSM measurement
 # ---------------------------------------------------------------------------------------------
 class OsmMeasurement(Protocol):
-    """Measures every catalogue metric inside every city boundary, as `METRIC_COLUMNS` rows."""
+    """Measures every catalogue metric in every city's measurement areas (`OSM_COLUMNS` rows)."""
 
     @property
     def source(self) -> str:
@@ -52,9 +61,9 @@ class OsmMeasurement(Protocol):
         ...
 
     def measure(
-        self, boundaries: Sequence[Boundary], catalogue: pd.DataFrame, progress: Progress
-    ) -> pd.DataFrame:
-        """Metric rows; a back-end that measures also adds each boundary's land area."""
+        self, cities: Sequence[CityAreas], catalogue: pd.DataFrame, progress: Progress
+    ) -> OsmResult:
+        """Metric rows (with each measured area's size), rejects, and the cost per city."""
         ...
 
 
@@ -67,18 +76,21 @@ class BundledOsmMeasurement:
 
     def measure(
         self,
-        boundaries: Sequence[Boundary],
+        cities: Sequence[CityAreas],
         catalogue: pd.DataFrame,
         progress: Progress = no_progress,
-    ) -> pd.DataFrame:
-        return pd.DataFrame(columns=METRIC_COLUMNS)
+    ) -> OsmResult:
+        return OsmResult(empty_metric_frame(OSM_COLUMNS))
 
 
 @dataclass(frozen=True)
 class OverpassMeasurement:
-    """Live: one polite Overpass query per (city, metric) at `client.url`."""
+    """Live: at most two polite Overpass queries per city at `client.url`."""
 
     client: OverpassClient
+    timeout_s: int = 180
+    maxsize_bytes: int = 536_870_912
+    boundaries_path: str = BOUNDARIES_URI
     source: str = "osm_overpass"
 
     @property
@@ -87,17 +99,20 @@ class OverpassMeasurement:
 
     def measure(
         self,
-        boundaries: Sequence[Boundary],
+        cities: Sequence[CityAreas],
         catalogue: pd.DataFrame,
         progress: Progress = no_progress,
-    ) -> pd.DataFrame:
-        frame = measure_with_overpass(self.client, boundaries, catalogue, progress=progress)
-        return with_measured_areas(frame, boundaries, self.source)
+    ) -> OsmResult:
+        return measure_with_overpass(
+            self.client, cities, catalogue, timeout_s=self.timeout_s,
+            maxsize_bytes=self.maxsize_bytes, boundaries_path=self.boundaries_path,
+            progress=progress,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class ExtractMeasurement:
-    """Local extract: one pyosmium pass over `pbf` measures every (city, metric)."""
+    """Local extract: one pyosmium pass (filtered in C++) measures every (city, area, metric)."""
 
     pbf: Path
     source: str = "osm_extract"
@@ -108,12 +123,18 @@ class ExtractMeasurement:
 
     def measure(
         self,
-        boundaries: Sequence[Boundary],
+        cities: Sequence[CityAreas],
         catalogue: pd.DataFrame,
         progress: Progress = no_progress,
-    ) -> pd.DataFrame:
-        frame = measure_with_extract(self.pbf, boundaries, catalogue, progress=progress)
-        return with_measured_areas(frame, boundaries, self.source)
+    ) -> OsmResult:
+        frame = measure_with_extract(self.pbf, cities, catalogue, progress=progress)
+        vintage = frame["osm_timestamp"].dropna().max() if not frame.empty else None
+        areas = [a for c in cities for a in c.areas if a.geometry is not None]
+        units = {c.city_id: c.population_unit_id for c in cities}
+        extra = [measured_area_row(a, vintage, self.source, units[a.city_id]) for a in areas]
+        if frame.empty:
+            return OsmResult(frame)
+        return OsmResult(pd.concat([frame, metric_frame(extra, OSM_COLUMNS)], ignore_index=True))
 
 
 def osm_measurement_source(settings: Settings) -> OsmMeasurement:
@@ -121,13 +142,39 @@ def osm_measurement_source(settings: Settings) -> OsmMeasurement:
     if settings.osm_pbf:
         return ExtractMeasurement(settings.osm_pbf)
     if settings.live:
-        http = HttpClient(
-            source="osm_overpass",
-            timeout_s=settings.http_timeout_s,
-            max_retries=settings.http_max_retries,
+        return OverpassMeasurement(
+            OverpassClient(settings.overpass_url, overpass_http(settings)),
+            timeout_s=settings.overpass_timeout_s,
+            maxsize_bytes=settings.overpass_maxsize_bytes,
+            boundaries_path=str(settings.reference_dir / "city_boundaries.csv"),
         )
-        return OverpassMeasurement(OverpassClient(settings.overpass_url, http))
     return BundledOsmMeasurement()
+
+
+def overpass_http(settings: Settings) -> HttpClient:
+    """The HTTP client of Overpass: kept answers, the query's own timeout plus a margin for the
+    read, answers up to `maxsize`, and the wait for a free slot asked from /api/status."""
+    status = HttpClient(
+        source="osm_overpass_status",
+        timeout_s=settings.http_timeout_s,
+        max_retries=0,
+        user_agent=user_agent(settings.contact),
+    )
+    url = status_url(settings.overpass_url)
+
+    def slot_delay(kind: str) -> float | None:
+        try:
+            return status_delay(status.get(url).body.decode("utf-8", "replace"))
+        except SourceError:
+            return None  # no status page: the exponential back-off applies
+
+    return http_client(
+        settings,
+        "osm_overpass",
+        timeout_s=max(settings.http_timeout_s, settings.overpass_timeout_s + 30),
+        max_bytes=settings.overpass_maxsize_bytes,
+        throttle_delay=slot_delay,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

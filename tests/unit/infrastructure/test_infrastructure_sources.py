@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.infrastructure.metric_rows import METRIC_COLUMNS
+from assets.infrastructure.metric_rows import OSM_COLUMNS
 from assets.infrastructure.sources import (
     OFFLINE_NOTE,
     BundledOsmMeasurement,
@@ -23,10 +23,9 @@ from assets.infrastructure.sources import (
 )
 from pipelines.settings import Settings
 from tests.unit.infrastructure.test_osm_extract import (
-    BOUNDARY,
+    CITY,
     EXPECTED,
     METRICS,
-    RADIUS_KM,
     write_osm_xml,
 )
 
@@ -35,19 +34,24 @@ def test_offline_default_measures_nothing_and_says_so():
     osm = osm_measurement_source(Settings())
     assert isinstance(osm, BundledOsmMeasurement)
     assert (osm.source, osm.uri) == ("osm", OFFLINE_NOTE)
-    frame = osm.measure([BOUNDARY], METRICS)
-    assert frame.empty and list(frame.columns) == METRIC_COLUMNS
+    result = osm.measure([CITY], METRICS)
+    assert result.frame.empty and list(result.frame.columns) == OSM_COLUMNS
+    assert result.rejects.empty and result.costs == []
 
 
 def test_live_mode_measures_with_overpass_at_the_configured_url():
     settings = Settings(
-        mode="live", overpass_url="http://127.0.0.1:9/api", http_timeout_s=7, http_max_retries=2
-    )
+        mode="live", overpass_url="http://127.0.0.1:9/api/interpreter", http_timeout_s=7,
+        http_max_retries=2, overpass_timeout_s=25, overpass_maxsize_bytes=2_000_000,
+    )  # fmt: skip
     osm = osm_measurement_source(settings)
     assert isinstance(osm, OverpassMeasurement)
-    assert (osm.source, osm.uri) == ("osm_overpass", "http://127.0.0.1:9/api")
+    assert (osm.source, osm.uri) == ("osm_overpass", "http://127.0.0.1:9/api/interpreter")
+    assert (osm.timeout_s, osm.maxsize_bytes) == (25, 2_000_000)  # [timeout:25][maxsize:...]
     http = osm.client.http
-    assert (http.source, http.timeout_s, http.max_retries) == ("osm_overpass", 7, 2)
+    assert (http.source, http.max_retries, http.max_bytes) == ("osm_overpass", 2, 2_000_000)
+    assert http.timeout_s == 25 + 30  # the read waits for the query's own timeout and more
+    assert http.store is not None and http.throttle_delay is not None  # kept answers; slots
 
 
 @pytest.mark.parametrize("mode", ["offline", "live"])
@@ -58,16 +62,17 @@ def test_a_local_extract_wins_over_the_mode(tmp_path, mode):
     assert (osm.source, osm.uri) == ("osm_extract", str(pbf))
 
 
-def test_extract_measurement_adds_the_measured_land_area(tmp_path):
+def test_extract_measurement_adds_the_measured_area(tmp_path):
     xml = write_osm_xml(tmp_path / "synthetic.osm")
-    frame = ExtractMeasurement(xml).measure([BOUNDARY], METRICS)
+    frame = ExtractMeasurement(xml).measure([CITY], METRICS).frame
     got = dict(zip(frame["metric_id"], frame["value"], strict=True))
     assert got["hospitals"] == EXPECTED["hospitals"]
-    # the radius boundary is a circle of 2 km: pi * 2^2 km2
-    assert got["land_area_km2"] == pytest.approx(math.pi * RADIUS_KM**2)
+    # the 2 km ring is the 256-gon inscribed in the circle: 128 * 2^2 * sin(pi / 128) km2
+    assert got["land_area_km2"] == pytest.approx(128 * 4 * math.sin(math.pi / 128), rel=1e-6)
     area = frame[frame["metric_id"] == "land_area_km2"].iloc[0]
-    assert area["source_id"] == "osm_extract"
+    assert (area["source_id"], area["measurement_area"]) == ("osm_extract", "ring_2km")
     assert area["osm_timestamp"] == "2026-01-02T03:04:05Z"  # the newest object timestamp
+    assert "disc of 2 km radius" in area["measurement_area_definition"]
 
 
 def test_bundled_sources_read_their_files_under_the_sources_dir(tmp_path):

@@ -12,16 +12,19 @@ from pathlib import Path
 
 import osmium
 import pytest
+from shapely.geometry import Polygon
 
-from assets.infrastructure.extract import measure_with_extract
-from assets.infrastructure.geometry import EARTH_RADIUS_KM
-from assets.infrastructure.osm_model import Boundary, MetricSpec, parse_tag_filter
+from assets.infrastructure.boundaries import CityAreas, ring_area
+from assets.infrastructure.extract import _ReadProgress, measure_with_extract
+from assets.infrastructure.osm_model import MeasurementArea, MetricSpec, parse_tag_filter
+from tests.helpers.geodesy import cell_km2, meridian_km
 
 # --- the synthetic city ---------------------------------------------------------------------
 LAT0, LON0, RADIUS_KM = 10.0, 100.0, 2.0
-KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180  # length of one degree of latitude (meridian)
+KM_PER_DEG = 6371.0088 * math.pi / 180  # a degree of latitude on the mean sphere (coordinates)
 # OSM stores coordinates as fixed-point 1e-7 degrees, so the synthetic coordinates are rounded
-# to 7 decimals: about 1 km (0.9999996 km) and 3 km north along a meridian.
+# to 7 decimals: 1/111.195 and 3/111.195 degrees north along a meridian (0.9947 and 2.984 km on
+# WGS84 at 10 N; the coordinates were chosen on a sphere, the expectations are WGS84).
 D1 = round(1.0 / KM_PER_DEG, 7)
 D3 = round(3.0 / KM_PER_DEG, 7)
 
@@ -94,28 +97,31 @@ METRICS = [
     _metric("road_length_primary", "line", "km", '[highway~"^(primary|primary_link)$"]'),
     _metric("green_area", "area", "km2", '[leisure=park] OR [landuse~"^(grass|forest)$"]'),
 ]
-BOUNDARY = Boundary(
-    "tst-synthetic", "radius", "radius_around_centre", lat=LAT0, lon=LON0, radius_km=RADIUS_KM
-)
+# A ring of 2 km (the standard rings are 5 and 10 km; the radius is a parameter of the same
+# construction) around the synthetic centre.
+RING = ring_area("tst-synthetic", LAT0, LON0, RADIUS_KM)
+CITY = CityAreas("tst-synthetic", (RING,))
 
 
 def _square_km2(lon_w: float, lat_s: float, side_deg: float) -> float:
-    # hand formula: sides side_deg * KM_PER_DEG (north) and * cos(mean lat) (east)
-    lat_m = math.radians(lat_s + side_deg / 2)
-    return (side_deg * KM_PER_DEG) * (side_deg * KM_PER_DEG * math.cos(lat_m))
+    # hand formula: a small lat/lon cell on WGS84 (tests/helpers/geodesy.py)
+    return cell_km2(lat_s + side_deg / 2, side_deg, side_deg)
 
 
-# Hand-computed expectations
+# Hand-computed expectations. Lengths along a meridian are exact on the sphere; areas use the
+# equirectangular formula at the shape's mean latitude, which differs from the geodesic area of
+# these 200-m shapes by about 2e-6 (relative): hence AREA_REL for areas.
+AREA_REL = 1e-5
 EXPECTED = {
     "hospitals": 3.0,  # nodes 1, 2 and way 102 inside; node 3 outside
     "pharmacies": 0.0,  # node 5 is ~15 km away
     "public_transport_stops": 1.0,  # node 4, counted once although it matches both alternatives
-    "road_length_residential": D1 * KM_PER_DEG,  # way 100: D1 degrees along a meridian (~1 km)
-    "road_length_primary": 2.0,  # way 101: 3 km long, radius 2 km from its southern end
+    "road_length_residential": meridian_km(10.0, D1),  # way 100: D1 degrees north (0.9947 km)
+    "road_length_primary": 2.0,  # way 101: 2.98 km long, clipped by the 2 km ring (vertex due N)
     # park way 103 (0.002 deg square at mean lat 9.997) + relation 200 (triangle, half of a
     # 0.002 deg square at mean lat 10.004 + 0.002/3); way 106 is outside
     "green_area": _square_km2(99.996, 9.996, 0.002)
-    + 0.5 * (0.002 * KM_PER_DEG) ** 2 * math.cos(math.radians(10.004 + 0.002 / 3)),
+    + 0.5 * cell_km2(10.004 + 0.002 / 3, 0.002, 0.002),
 }
 
 
@@ -162,62 +168,104 @@ def _values(df) -> dict[str, float]:
     return dict(zip(df["metric_id"], df["value"], strict=True))
 
 
-def test_extract_counts_lengths_and_areas_equal_hand_computed(tmp_path):
-    xml = write_osm_xml(tmp_path / "synthetic.osm")
-    df = measure_with_extract(xml, [BOUNDARY], METRICS)
-    got = _values(df)
+def _check(got: dict[str, float]) -> None:
     assert set(got) == set(EXPECTED)
     for metric, expected in EXPECTED.items():
-        assert got[metric] == pytest.approx(expected, rel=1e-9, abs=1e-12), metric
+        rel = AREA_REL if metric == "green_area" else 1e-9
+        assert got[metric] == pytest.approx(expected, rel=rel, abs=1e-12), metric
+
+
+def test_extract_counts_lengths_and_areas_equal_hand_computed(tmp_path):
+    xml = write_osm_xml(tmp_path / "synthetic.osm")
+    df = measure_with_extract(xml, [CITY], METRICS)
+    _check(_values(df))
     row = df.set_index("metric_id").loc["road_length_residential"]
     assert row["unit"] == "km" and row["source_id"] == "osm_extract"
-    assert row["boundary_type"] == "radius_around_centre"
-    assert row["boundary_ref"] == "radius 2 km around (10.00000, 100.00000)"
-    assert row["osm_timestamp"] == "2026-01-02T03:04:05Z"  # newest object timestamp
+    assert row["boundary_type"] == "ring_2km" and row["measurement_area"] == "ring_2km"
+    assert row["boundary_ref"] == "ring_2km around (10.00000, 100.00000)"
+    # the 256-gon inscribed in the 2 km circle: (n / 2) r^2 sin(2 pi / n)
+    assert row["measurement_area_km2"] == pytest.approx(128 * 4 * math.sin(math.pi / 128), 1e-6)
+    assert row["osm_timestamp"] == "2026-01-02T03:04:05Z"  # newest timestamp of the objects
+    assert not row["measured_zero"]
+    pharmacies = df.set_index("metric_id").loc["pharmacies"]  # node 5 is 15 km away
+    assert pharmacies["value"] == 0 and pharmacies["measured_zero"]
+    assert pharmacies["notes"].startswith("measured 0")
 
 
 def test_pbf_gives_the_same_numbers_and_header_vintage(tmp_path):
     pbf = write_pbf(tmp_path / "synthetic.osm.pbf", replication_ts="2026-03-01T00:00:00Z")
-    df = measure_with_extract(pbf, [BOUNDARY], METRICS)
-    got = _values(df)
-    for metric, expected in EXPECTED.items():
-        assert got[metric] == pytest.approx(expected, rel=1e-9, abs=1e-12), metric
+    df = measure_with_extract(pbf, [CITY], METRICS)
+    _check(_values(df))
     assert set(df["osm_timestamp"]) == {"2026-03-01T00:00:00Z"}
 
 
-def test_bbox_boundary_and_a_city_with_nothing(tmp_path):
+def test_polygon_area_and_a_city_with_nothing(tmp_path):
     xml = write_osm_xml(tmp_path / "synthetic.osm", timestamp=None)
-    # bbox 9.99..10.01 N, 99.99..100.01 E: the primary road leaves it at 10.01 N
-    bbox = Boundary("tst-bbox", "bbox", "bbox", south=9.99, west=99.99, north=10.01, east=100.01)
-    empty = Boundary("tst-empty", "radius", "radius_around_centre", lat=0.0, lon=0.0, radius_km=1)
-    df = measure_with_extract(xml, [bbox, empty], METRICS)
+    # a square 9.99..10.01 N, 99.99..100.01 E as a measurement area: the primary road leaves
+    # it at 10.01 N; every hospital is inside
+    square = MeasurementArea(
+        "tst-square", "admin_adm2:TST1", "municipality", "SYNTHETIC square", 10.0, 100.0,
+        geometry=Polygon([(99.99, 9.99), (100.01, 9.99), (100.01, 10.01), (99.99, 10.01)]),
+    )  # fmt: skip
+    empty = CityAreas("tst-empty", (ring_area("tst-empty", 0.0, 0.0, 1.0),))
+    df = measure_with_extract(xml, [CityAreas("tst-square", (square,)), empty], METRICS)
     got = df.set_index(["city_id", "metric_id"])["value"]
-    assert got[("tst-bbox", "road_length_primary")] == pytest.approx(0.01 * KM_PER_DEG, rel=1e-9)
-    assert got[("tst-bbox", "hospitals")] == 3.0
+    assert got[("tst-square", "road_length_primary")] == pytest.approx(meridian_km(10, 0.01), 1e-9)
+    assert got[("tst-square", "hospitals")] == 3.0
     assert (df[df.city_id == "tst-empty"]["value"] == 0.0).all()  # measured: nothing there
+    assert df[df.city_id == "tst-empty"]["measured_zero"].all()
     assert set(df["osm_timestamp"]) == {"unknown"}
 
 
-def test_progress_is_reported_every_n_objects(tmp_path):
+def test_progress_reports_the_share_of_the_file_read(tmp_path):
+    # The watcher's arithmetic on positions it is given (the real one reads /proc/self/fdinfo).
+    path = tmp_path / "ten_bytes.osm.pbf"
+    path.write_bytes(b"0123456789")
+    calls = []
+    watcher = _ReadProgress(path, lambda *a: calls.append(a), every_percent=25)
+    for passes, pos in [(1, 1), (1, 2), (1, 4), (1, 5), (2, 1), (2, 10)]:
+        watcher.report(passes, pos)
+    # pass 1: 10 %, then 40 % (>= 10 + 25), not 20 % or 50 %; pass 2 starts over: 10 %, 100 %
+    assert [c[0] for c in calls] == [1, 4, 1, 10]
+    assert calls[-1][2] == "extract: 100 % of ten_bytes.osm.pbf read (0.0 of 0.0 MB, pass 2)"
+
+
+def test_progress_and_summary_reach_the_logger(tmp_path):
     xml = write_osm_xml(tmp_path / "synthetic.osm")
     calls = []
-    measure_with_extract(
-        xml, [BOUNDARY], METRICS, progress=lambda *a: calls.append(a), progress_every=10
-    )
-    n_objects = len(NODES) + len(WAYS) + len(RELATIONS) + 4  # + 4 areas built by osmium
-    assert [c[0] for c in calls[:-1]] == list(range(10, n_objects + 1, 10))
-    assert calls[-1][0] == calls[-1][1] == n_objects
+    measure_with_extract(xml, [CITY], METRICS, progress=lambda *a: calls.append(a))
+    # 11 objects pass the C++ filter and come to Python: nodes 1-5, ways 100-103 and 106,
+    # the area of relation 200; the pharmacy and the grass way match no metric in the ring
+    # but still match a metric filter, so "matched no metric filter" is 0.
+    assert calls[-1][2].startswith("extract: done")
+    assert "11 objects checked, 0 matched no metric filter" in calls[-1][2]
 
 
 def test_relation_boundary_is_skipped_by_the_extract_backend(tmp_path):
     xml = write_osm_xml(tmp_path / "synthetic.osm")
-    rel = Boundary("tst-rel", "relation", "osm_relation", relation_id=123)
+    rel = MeasurementArea("tst-rel", "osm_relation:123", "city_proper", "relation", 10.0, 100.0)
     messages = []
     df = measure_with_extract(
-        xml, [rel, BOUNDARY], METRICS, progress=lambda d, t, m: messages.append(m)
-    )
+        xml, [CityAreas("tst-rel", (rel,)), CITY], METRICS,
+        progress=lambda d, t, m: messages.append(m),
+    )  # fmt: skip
     assert set(df["city_id"]) == {"tst-synthetic"}
-    assert any("skipped tst-rel" in m for m in messages)
+    assert any("skipped tst-rel osm_relation:123" in m for m in messages)
+
+
+def test_only_prefiltered_objects_reach_python(tmp_path, monkeypatch):
+    # The C++ filter drops the untagged nodes and every object no metric can match: Python
+    # builds features for 11 of the file's 33 objects (see the previous test).
+    import assets.infrastructure.extract as extract
+
+    seen = []
+    original = extract._feature_from_osmium
+    monkeypatch.setattr(extract, "_feature_from_osmium", lambda o: seen.append(o.id) or original(o))
+    measure_with_extract(write_osm_xml(tmp_path / "synthetic.osm"), [CITY], METRICS)
+    # Also passing, and dropped in Python: relation 200 itself and the areas libosmium builds
+    # from closed ways (area id = 2 x way id: 204, 206, 212). Area 401 = 2 x 200 + 1 is
+    # relation 200's multipolygon, measured. Untagged nodes 10-63 and ways 104-105 never come.
+    assert sorted(seen) == [1, 2, 3, 4, 5, 100, 101, 102, 103, 106, 200, 204, 206, 212, 401]
 
 
 @pytest.mark.parametrize(
@@ -232,13 +280,13 @@ def test_corrupt_or_empty_pbf_raises_value_error_naming_the_file(tmp_path, conte
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(ValueError, match=name):
-        measure_with_extract(path, [BOUNDARY], METRICS)
+        measure_with_extract(path, [CITY], METRICS)
 
 
 def test_missing_file_and_file_without_objects(tmp_path):
     with pytest.raises(ValueError, match="nope.osm.pbf"):
-        measure_with_extract(tmp_path / "nope.osm.pbf", [BOUNDARY], METRICS)
+        measure_with_extract(tmp_path / "nope.osm.pbf", [CITY], METRICS)
     no_objects = tmp_path / "blank.osm"
     no_objects.write_text('<?xml version="1.0"?><osm version="0.6"></osm>')
     with pytest.raises(ValueError, match="blank.osm.*no OSM objects"):
-        measure_with_extract(no_objects, [BOUNDARY], METRICS)
+        measure_with_extract(no_objects, [CITY], METRICS)

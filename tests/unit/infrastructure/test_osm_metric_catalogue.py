@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.infrastructure.metric_catalogue import load_metric_catalogue
+from assets.infrastructure.metric_catalogue import catalogue_ranges, load_metric_catalogue
 from assets.reference.vocabularies import focus_areas
 from pipelines.settings import Settings
 
@@ -31,25 +31,70 @@ def test_bundled_catalogue_is_valid_and_covers_the_required_metrics():
     assert cat.set_index("metric_id").loc["green_area", "unit"] == "km2"
 
 
-HEADER = "metric_id,name,osm_filter,geometry,unit,aggregation,focus_area_id,notes\n"
-GOOD = "hospitals,Hospitals,[amenity=hospital],point,count,count,health_wellbeing,\n"
+def test_bundled_ranges_flag_zero_roads_and_green_area_in_cities_over_50000():
+    ranges = catalogue_ranges(load_metric_catalogue(CATALOGUE, FOCUS_AREAS)).set_index("metric_id")
+    zero = ranges["zero_implausible_above_population"].dropna()
+    assert zero.to_dict() == {"road_length_total": 50000.0, "green_area": 50000.0}
+    assert ranges.loc["green_area", "valid_max_per_km2"] == 1.0  # at most the whole area
+    counts = ranges[ranges["geometry"] == "point"]
+    assert counts["plausible_max_per_100k"].notna().all()  # every count bounded by population
+    assert (ranges["plausible_max_per_km2"] <= ranges["valid_max_per_km2"]).all()
+
+
+HEADER = (
+    "metric_id,name,osm_filter,geometry,unit,aggregation,focus_area_id,notes,valid_max_per_km2,"
+    "plausible_max_per_km2,plausible_max_per_100k,zero_implausible_above_population,"
+    "plausibility_rationale\n"
+)
+R = ",1000,30,,,why"  # the range columns of a line metric
+GOOD = (
+    "hospitals,Hospitals,[amenity=hospital],point,count,count,health_wellbeing,,10000,5,50,,why\n"
+)
 
 
 @pytest.mark.parametrize(
     "bad_row, field",
     [
         (GOOD, "metric_id"),  # duplicate id
-        ("roads,Roads,[highway=primary],polygon,km,sum_length,built_infrastructure,\n", "geometry"),
-        ("roads,Roads,[highway=primary],line,m,sum_length,built_infrastructure,\n", "unit"),
-        ("roads,Roads,[highway=primary],line,km,count,built_infrastructure,\n", "aggregation"),
-        ("roads,Roads,[highway=primary],line,km,sum_length,transport,\n", "focus_area_id"),
         (
-            'roads,Roads,"[highway=primary];out;",line,km,sum_length,built_infrastructure,\n',
+            f"roads,Roads,[highway=primary],polygon,km,sum_length,built_infrastructure,{R}\n",
+            "geometry",
+        ),
+        (f"roads,Roads,[highway=primary],line,m,sum_length,built_infrastructure,{R}\n", "unit"),
+        (f"roads,Roads,[highway=primary],line,km,count,built_infrastructure,{R}\n", "aggregation"),
+        (f"roads,Roads,[highway=primary],line,km,sum_length,transport,{R}\n", "focus_area_id"),
+        (
+            f'roads,Roads,"[highway=primary];out;",line,km,sum_length,built_infrastructure,{R}\n',
             "osm_filter",
         ),
         (
-            'roads,Roads,"[highway~""(a|b""]",line,km,sum_length,built_infrastructure,\n',
+            f'roads,Roads,"[highway~""(a|b""]",line,km,sum_length,built_infrastructure,{R}\n',
             "osm_filter",
+        ),
+        # the ranges
+        (
+            "roads,Roads,[highway=primary],line,km,sum_length,built_infrastructure,,,30,,,why\n",
+            "valid_max_per_km2",
+        ),
+        (
+            "roads,Roads,[highway=primary],line,km,sum_length,built_infrastructure,,1000,x,,,why\n",
+            "plausible_max_per_km2",
+        ),
+        (
+            "roads,Roads,[highway=primary],line,km,sum_length,built_infrastructure,,10,30,,,why\n",
+            "plausible_max_per_km2",
+        ),
+        (
+            "roads,Roads,[highway=primary],line,km,sum_length,built_infrastructure,,1000,30,5,,why\n",
+            "plausible_max_per_100k",
+        ),
+        (
+            "roads,Roads,[highway=primary],line,km,sum_length,built_infrastructure,,1000,30,,-1,why\n",
+            "zero_implausible_above_population",
+        ),
+        (
+            "roads,Roads,[highway=primary],line,km,sum_length,built_infrastructure,,1000,30,,,\n",
+            "plausibility_rationale",
         ),
     ],
 )
