@@ -34,6 +34,10 @@ def _number(name: str, default: float, *, minimum: float, integer: bool = False)
     return value
 
 
+def _whole(name: str, default: int, minimum: int) -> int:
+    return int(_number(name, default, minimum=minimum, integer=True))
+
+
 def _choice(name: str, default: str, allowed: set[str]) -> str:
     value = os.environ.get(name, "").strip().lower() or default
     if value not in allowed:
@@ -46,6 +50,26 @@ def _flag(name: str) -> bool:
     if value not in {"", "0", "1", "false", "true"}:
         raise ValueError(f"{name} must be 0/1 or false/true, got {value!r}")
     return value in {"1", "true"}
+
+
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*([KMGT]i?B|B)$|^\d+(\.\d+)?%$", re.IGNORECASE)
+
+
+def _url(name: str, default: str) -> str:
+    """A base URL setting: http(s)://host[/path]; anything else fails naming the variable."""
+    value = os.environ.get(name, "").strip() or default
+    if not _URL.match(value):
+        raise ValueError(f"{name} must be an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def _memory(name: str, default: str) -> str:
+    """A DuckDB memory size such as 1500MB, 2GiB or 80%; anything else fails naming the variable."""
+    value = os.environ.get(name, "").strip() or default
+    if not _MEMORY.match(value):
+        raise ValueError(f"{name} must be a size such as 1500MB, 2GB or 80%, got {value!r}")
+    return value
 
 
 def _optional_dir(name: str) -> Path | None:
@@ -117,6 +141,12 @@ class Settings:
     force_rebuild: bool = False
     # `make run` output: "steps" (one line per step) or "debug" (Dagster's full event log).
     run_log: str = "steps"
+    # Bounds of one register file in the inbox (assets/projects/register.py): larger input is
+    # refused with a message naming the file and the setting, before it is read into memory.
+    register_max_bytes: int = 64 * 1024 * 1024
+    register_max_rows: int = 100_000
+    register_max_cell_chars: int = 32_767  # Excel's own limit for one cell
+    xlsx_max_uncompressed_bytes: int = 256 * 1024 * 1024  # sum of the zip members' sizes
     # A project status older than this many days is shown "<status> as of <date>", never as
     # current, and is not counted as active (default three years).
     status_max_age_days: int = 1095
@@ -188,13 +218,13 @@ class Settings:
             data_dir=data_dir,
             output_dir=_path("ASCN_OUTPUT_DIR", REPO_ROOT / "output"),
             inbox_dir=_path("ASCN_INBOX_DIR", data_dir / "inbox"),
-            worldbank_api_url=os.environ.get("ASCN_WORLDBANK_API_URL", d.worldbank_api_url),
-            worldbank_projects_api_url=os.environ.get(
+            worldbank_api_url=_url("ASCN_WORLDBANK_API_URL", d.worldbank_api_url),
+            worldbank_projects_api_url=_url(
                 "ASCN_WORLDBANK_PROJECTS_API_URL", d.worldbank_projects_api_url
             ),
-            iati_api_url=os.environ.get("ASCN_IATI_API_URL", d.iati_api_url),
+            iati_api_url=_url("ASCN_IATI_API_URL", d.iati_api_url),
             iati_api_key=os.environ.get("IATI_API_KEY") or None,
-            overpass_url=os.environ.get("ASCN_OVERPASS_URL", d.overpass_url),
+            overpass_url=_url("ASCN_OVERPASS_URL", d.overpass_url),
             osm_pbf=Path(pbf).expanduser().resolve() if pbf else None,
             overpass_timeout_s=int(
                 _number("ASCN_OVERPASS_TIMEOUT_S", d.overpass_timeout_s, minimum=1, integer=True)
@@ -211,9 +241,17 @@ class Settings:
             ),
             http_max_age_hours=_number("ASCN_HTTP_MAX_AGE_HOURS", d.http_max_age_hours, minimum=0),
             contact=_contact("ASCN_CONTACT"),
-            duckdb_memory_limit=os.environ.get("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
+            duckdb_memory_limit=_memory("ASCN_DUCKDB_MEMORY_LIMIT", d.duckdb_memory_limit),
             force_rebuild=_flag("ASCN_FORCE_REBUILD"),
             run_log=_choice("ASCN_RUN_LOG", d.run_log, {"steps", "debug"}),
+            register_max_bytes=_whole("ASCN_REGISTER_MAX_BYTES", d.register_max_bytes, 1024),
+            register_max_rows=_whole("ASCN_REGISTER_MAX_ROWS", d.register_max_rows, 1),
+            register_max_cell_chars=_whole(
+                "ASCN_REGISTER_MAX_CELL_CHARS", d.register_max_cell_chars, 1
+            ),
+            xlsx_max_uncompressed_bytes=_whole(
+                "ASCN_XLSX_MAX_UNCOMPRESSED_BYTES", d.xlsx_max_uncompressed_bytes, 1024
+            ),
             status_max_age_days=int(
                 _number("ASCN_STATUS_MAX_AGE_DAYS", d.status_max_age_days, minimum=1, integer=True)
             ),

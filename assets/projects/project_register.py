@@ -2,7 +2,8 @@
 
 The rules are documented in docs/PROJECT_REGISTER.md; keep the two in step. A problem with the
 whole file raises ``ValueError`` naming the file (`register.read_table`); a bad row becomes
-rejects (one per problem, `pipelines.framework.rejects.reject`) and is not kept.
+rejects (one per problem, `pipelines.framework.rejects.reject`, each carrying the row's
+`project_id` so the batch reader can keep that project's last good version) and is not kept.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from assets.projects.fields import (
     split_list,
 )
 from assets.projects.lookups import Lookups
-from assets.projects.register import read_table
+from assets.projects.register import Limits, read_table
 from assets.projects.schema import CONFORMED_COLUMNS, FINANCIER_TYPES, SOURCE_REGISTER, STATUSES
 from pipelines.framework.rejects import reject, rejects_frame
 
@@ -50,30 +51,41 @@ REGISTER_REQUIRED = ("project_id", "city", "title", "status", "source")
 # A problem found in a row: (field, value, reason).
 Problem = tuple[str, Any, str]
 
+# ISO 4217 codes that are not money a project can cost: precious metals (XAU gold, XAG silver,
+# XPT platinum, XPD palladium), bond-market units (XBA-XBD), the IMF's SDR (XDR), units of
+# account (XSU Sucre, XUA ADB unit), the testing code XTS and XXX "no currency is involved".
+NON_MONEY_CURRENCIES = frozenset(
+    {"XAU", "XAG", "XPT", "XPD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX"}
+)
+
 
 def read_project_register(
-    path: Path, lookups: Lookups, today: date | None = None
+    path: Path, lookups: Lookups, today: date | None = None, limits: Limits | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a city project register (.csv UTF-8 or .xlsx) into (rows, rejects).
 
     rows have CONFORMED_COLUMNS with source_id='project_register'; rows.attrs['warnings'] lists
-    file-level notes (extra columns ignored, no data rows). `today` bounds plausible years."""
+    file-level notes (extra columns ignored, hidden sheets skipped, no data rows) and
+    rows.attrs['data_rows'] counts the non-blank data rows. `today` bounds plausible years;
+    `limits` bounds the file (default: the settings' defaults)."""
     path = Path(path)
     uri = str(path)
-    table = read_table(path, REGISTER_COLUMNS, REGISTER_REQUIRED)
+    table = read_table(path, REGISTER_COLUMNS, REGISTER_REQUIRED, limits)
     header = table.header
     warnings = [
         f"{path.name}: column '{c}' is not in the template and was ignored" for c in table.extra
-    ]
+    ] + table.warnings
     col = {name: header.index(name) for name in REGISTER_COLUMNS if name in header}
 
     rejects: list[dict[str, Any]] = []
     parsed: list[tuple[int, dict[str, Any]]] = []
+    data_rows = 0
     for i, raw in enumerate(table.rows):
         row_number = i + 1
         if all(is_blank(c) for c in raw):
             continue
-        problems: list[Problem] = []
+        data_rows += 1
+        problems: list[Problem] = list(table.row_problems.get(i, []))
         if len(raw) > len(header) and any(not is_blank(c) for c in raw[len(header) :]):
             problems.append(
                 ("*", f"{len(raw)} cells", f"too_many_cells (header has {len(header)})")
@@ -93,7 +105,11 @@ def read_project_register(
             return _raw[j] if j is not None and j < len(_raw) else None
 
         rec = _conform_row(cell, problems, lookups, today, uri, row_number)
-        rejects += [reject(uri, row_number, f, v, reason) for f, v, reason in problems]
+        pid = rec["source_project_id"]
+        rejects += [
+            {**reject(uri, row_number, f, v, reason), "project_id": pid}
+            for f, v, reason in problems
+        ]
         if not problems:
             parsed.append((row_number, rec))
 
@@ -104,9 +120,10 @@ def read_project_register(
         if rows
         else empty_frame(CONFORMED_COLUMNS)
     )
-    if not table.rows or all(all(is_blank(c) for c in r) for r in table.rows):
+    if not data_rows:
         warnings.append(f"{path.name}: header only, no data rows")
     frame.attrs["warnings"] = warnings
+    frame.attrs["data_rows"] = data_rows
     return frame, rejects_frame(rejects)
 
 
@@ -135,14 +152,29 @@ def _conform_row(
     if ftype and ftype.casefold() not in FINANCIER_TYPES:
         problems.append(("financier_type", ftype, "unknown_financier_type"))
     countries = [c.upper() for c in split_list(cell("partner_countries"))]
+    known_countries = set(lookups.iso3_of.values())
     for c in countries:
         if not ISO3_CODE.match(c):
             problems.append(("partner_countries", c, "bad_country_code"))
+        elif c not in known_countries:
+            problems.append(
+                (
+                    "partner_countries",
+                    c,
+                    "unknown_country_code (not in data/reference/countries.csv; add the country "
+                    "there if it is a real partner)",
+                )
+            )
     cost, problem = parse_amount(cell("cost"))
     if problem:
         problems.append(("cost", clean_text(cell("cost")), problem))
     currency = (clean_text(cell("currency")) or "").upper() or None
-    if currency and currency not in lookups.currencies:
+    if currency and currency in NON_MONEY_CURRENCIES:
+        problems.append(
+            ("currency", currency, "not_a_money_currency (an ISO 4217 code for a metal, unit of "
+             "account, testing or no currency; give the currency the cost is paid in)")
+        )  # fmt: skip
+    elif currency and currency not in lookups.currencies:
         problems.append(("currency", currency, "unknown_currency"))
     if cost is not None and not currency:
         problems.append(("currency", None, "missing_currency"))
@@ -204,7 +236,10 @@ def _drop_duplicate_ids(
         seen = seen_on[rec["source_project_id"]]
         if len(seen) > 1:
             reason = f"duplicate_project_id (rows {', '.join(map(str, seen))})"
-            rejects.append(reject(uri, row_number, "project_id", rec["source_project_id"], reason))
+            pid = rec["source_project_id"]
+            rejects.append(
+                {**reject(uri, row_number, "project_id", pid, reason), "project_id": pid}
+            )
         else:
             rows.append(rec)
     return rows, rejects

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.framework.http import SourceError
+from pipelines.framework.inbox import file_sha256
 from pipelines.framework.table_metadata import table_metadata
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
@@ -57,9 +58,12 @@ def land(
     payload: Payload,
     parse: Parser,
     metadata: Mapping[str, dg.MetadataValue] | None = None,
+    report: Callable[[], Mapping[str, dg.MetadataValue]] | None = None,
 ) -> dg.MaterializeResult:
     """Parse and write `raw.<table>` unless the payload, the code and the upstream assets are
-    unchanged since the last load (then nothing is parsed or written: framework/versions.py)."""
+    unchanged since the last load (then nothing is parsed or written: framework/versions.py).
+    `report`, called after `parse`, adds what the parse found to the metadata (warnings, the
+    per-file feedback)."""
     digest = content_hash(payload.data)
     base = {
         "source": dg.MetadataValue.text(payload.source),
@@ -91,9 +95,11 @@ def land(
             context.log.warning(
                 f"{payload.source}: {n_rejects} row(s) quarantined, see quarantine.rejected_rows"
             )
-        return table_metadata(con, f"raw.{table}") | {
-            "quarantined_rows": dg.MetadataValue.int(n_rejects),
-        }
+        return (
+            table_metadata(con, f"raw.{table}")
+            | {"quarantined_rows": dg.MetadataValue.int(n_rejects)}
+            | dict(report() if report else {})
+        )
 
     # Upstream versions count too: a raw asset that reads the registry re-parses when it changes.
     version = input_version(context, con, extra=[digest])
@@ -119,3 +125,11 @@ def land_files(
 def file_bytes(paths: list[Path]) -> bytes:
     """Names and contents of `paths`, for a content hash that also sees renamed files."""
     return b"".join(p.name.encode() + p.read_bytes() for p in paths)
+
+
+def file_digests(paths: list[Path]) -> bytes:
+    """Name and sha256 of each of `paths` ("absent" for a missing one), read in chunks: the
+    identity of a set of files that may be large, for a content hash that sees a file vanish,
+    come back or be renamed."""
+    lines = [f"{p.name}\0{file_sha256(p) if p.is_file() else 'absent'}" for p in paths]
+    return "\n".join(lines).encode()

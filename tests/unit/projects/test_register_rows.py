@@ -1,7 +1,7 @@
-"""Bad-input corpus for the city project register (assets.projects.project_register).
+"""Rows of a city project register (assets.projects.project_register): what is kept, what is
+quarantined with its field and reason, and what refuses the whole file.
 
-Every file is generated here under tmp_path. Cities are a small test frame (real city names,
-ids in the registry's format); project rows are EXAMPLE data made up for the tests.
+Every file is generated here under tmp_path (tests/helpers/registers.py: EXAMPLE rows).
 """
 
 from __future__ import annotations
@@ -10,98 +10,18 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from assets.projects.lookups import Lookups, load_lookups
+from assets.projects.lookups import Lookups
 from assets.projects.project_register import REGISTER_COLUMNS, read_project_register
-from pipelines.settings import Settings
-
-REPO = Path(__file__).resolve().parents[3]
-TODAY = date(2025, 6, 1)
-HEADER = ",".join(REGISTER_COLUMNS)
+from tests.helpers.registers import HEADER, REPO, TODAY, example_lookups, one_reject, row, write_csv
 
 
 @pytest.fixture
-def cities() -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "city_id": "khm-battambang",
-                "name": "Battambang",
-                "local_name": "បាត់ដំបង",
-                "country_iso3": "KHM",
-            },
-            {
-                "city_id": "tha-chiang-mai",
-                "name": "Chiang Mai",
-                "local_name": "เชียงใหม่",
-                "country_iso3": "THA",
-            },
-            {
-                "city_id": "vnm-da-nang",
-                "name": "Da Nang",
-                "local_name": "Đà Nẵng",
-                "country_iso3": "VNM",
-            },
-        ]
-    )
-
-
-@pytest.fixture
-def lookups(cities: pd.DataFrame) -> Lookups:
-    """The repository's reference files (ISO 4217, focus areas) with the test cities."""
-    return load_lookups(Settings(), cities)
-
-
-def row(**overrides: str) -> dict[str, str]:
-    """A valid EXAMPLE register row; override single fields to make it bad."""
-    base = {
-        "project_id": "EX-1",
-        "city": "khm-battambang",
-        "title": "EXAMPLE drainage works",
-        "sector": "drainage",
-        "focus_area": "built_infrastructure",
-        "financier": "EXAMPLE financier",
-        "financier_type": "government",
-        "partner_companies": "EXAMPLE Co A; EXAMPLE Co B",
-        "partner_countries": "JPN;KHM",
-        "cost": "1500000",
-        "currency": "USD",
-        "status": "active",
-        "start_date": "2021-01-15",
-        "end_date": "2023-12-31",
-        "source": "https://example.org/register",
-    }
-    base.update(overrides)
-    return base
-
-
-def write_csv(
-    tmp_path: Path,
-    rows: list[dict],
-    name: str = "reg.csv",
-    delim: str = ",",
-    encoding: str = "utf-8",
-    header: list[str] | None = None,
-) -> Path:
-    header = header or list(REGISTER_COLUMNS)
-    lines = [delim.join(header)]
-    for r in rows:
-        cells = []
-        for h in header:
-            v = str(r.get(h, ""))
-            cells.append(f'"{v}"' if (delim in v or '"' in v) else v)
-        lines.append(delim.join(cells))
-    path = tmp_path / name
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
-
-
-def one_reject(rejects: pd.DataFrame) -> dict:
-    assert len(rejects) == 1, rejects.to_dict("records")
-    return rejects.iloc[0].to_dict()
+def lookups() -> Lookups:
+    """The repository's reference files (ISO 4217, countries, focus areas) with the test cities."""
+    return example_lookups()
 
 
 # ----------------------------------------------------------------------------- valid input
