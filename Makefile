@@ -36,7 +36,7 @@ dev: install  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000, run history 
 	exec $(BIN)/python -m pipelines.dev -w workspace.yaml -h $${ASCN_UI_HOST:-127.0.0.1} -p $${ASCN_UI_PORT:-3000}
 
 bench: install  ## performance figures (prints a table, writes bench/results.json)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python -m scripts.bench
 
 audit: install  ## dependency vulnerability audit (says so when its advisory data is unreachable)
 	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
