@@ -111,6 +111,7 @@ class IndicatorScales:
     scales: dict[str, Scale] = field(default_factory=dict)
     points: dict[str, list[tuple[str, str, float]]] = field(default_factory=dict)
     sets: dict[tuple[Any, ...], list[float]] = field(default_factory=dict)
+    own: dict[tuple[str, str], tuple[str, str, float]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, data: dict[str, Any]) -> IndicatorScales:
@@ -130,6 +131,7 @@ class IndicatorScales:
                         continue
                     seen_countries.add(city["country_iso3"])
                 pts.append((v["city_id"], str(set_key(v)), float(v["value"])))
+                out.own[(iid, v["city_id"])] = pts[-1]
                 out.sets.setdefault(set_key(v), []).append(float(v["value"]))
             if pts:
                 out.scales[iid] = make_scale([p[2] for p in pts], k["direction"])
@@ -230,7 +232,8 @@ def _row(
         members = scales.sets.get(set_key(own), []) if row.has_value else []
         if members:
             row.band = (scale.x(quantile(members, 0.1)), scale.x(quantile(members, 0.9)))
-        points = [p for p in points if p[0] == cid]
+        mine = scales.own.get((iid, cid))
+        points = [mine] if mine else []  # a dict look-up: the page's cost stays bounded
     dots = []
     for pid, pset, value in points:
         c = data["city_by_id"][pid]

@@ -223,7 +223,10 @@ def project_of(row: dict[str, Any]) -> Project:
 
 
 def held_project_sources(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """(source name, as-of) of every project source the build holds, from the projects table."""
+    """(source name, as-of) of every project source the build holds, from the projects table
+    (computed once per report)."""
+    if "_held_project_sources" in data:
+        return data["_held_project_sources"]
     held: dict[str, set[str]] = {}
     for rows in data["projects_by_city"].values():
         for r in rows:
@@ -231,7 +234,9 @@ def held_project_sources(data: dict[str, Any]) -> list[tuple[str, str]]:
             held.setdefault(data["sources"].name(r.get("source_id")), set()).add(
                 _as_of_label(r) or (as_of.isoformat() if as_of else "?")
             )
-    return [(name, ", ".join(sorted(dates))) for name, dates in sorted(held.items())]
+    out = [(name, ", ".join(sorted(dates))) for name, dates in sorted(held.items())]
+    data["_held_project_sources"] = out
+    return out
 
 
 @dataclass
