@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from assets.projects.fields import as_list, clean_text, empty_frame, parse_amount
+from assets.projects.fields import as_list, clean_text, date_or_none, empty_frame, parse_amount
 from assets.projects.focus import as_records, focus_shares
 from assets.projects.lookups import Lookups
 from assets.projects.placement import LEVELS, Link, place
@@ -158,8 +158,11 @@ def _financier_rows(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _day(value: Any) -> date | None:
-    if isinstance(value, pd.Timestamp):
-        return value.date()
+    """A date cell as a date: DATE values, timestamps, or ISO text (1950 or later)."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return date_or_none(value)
     if hasattr(value, "date") and callable(value.date):
         return value.date()
     return value if isinstance(value, date) else None

@@ -1,5 +1,5 @@
 -- marts.donor_coordination: who funds what, where, how much, as of when. One row per city,
--- focus area, financier, source, match level and price basis:
+-- focus area, financier, source, match level, status as shown and price basis:
 -- * projects (primary records) placed in the city by location or named by the city's register,
 --   with each financier's own amount (World Bank: the financier list of the export, or the
 --   lender commitments IBRD/IDA/grant of the API record; IATI: funding organisations);
@@ -24,12 +24,13 @@ project_rows as (
                 then 'current US$ (at commitment)'
                 else 'nominal, as reported' end as price_basis,
            x.project_key, x.source_project_id, x.title, x.status, x.status_is_current,
-           x.status_as_of, x.fin.basis as financier_basis
+           x.status_as_of, x.fin.basis as financier_basis,
+           coalesce(x.status_display, 'status not given') as status_shown
     from financed x
 ),
 projects_part as (
     select city_id, focus_area_id, financier, financier_type, source_id, match_level,
-           currency, price_basis,
+           status_shown, currency, price_basis,
            count(distinct project_key) as projects,
            count(distinct project_key) filter (where status = 'active' and status_is_current)
                as active_projects,
@@ -51,7 +52,7 @@ aiddata_part as (
     select a.city_id, null::varchar as focus_area_id,
            'Chinese official sector (AidData GCDF 3.0)' as financier,
            'bilateral' as financier_type, 'aiddata_gcdf' as source_id, a.match_level,
-           'USD' as currency, any_value(a.price_basis) as price_basis,
+           'no status (AidData location files)' as status_shown, 'USD' as currency, any_value(a.price_basis) as price_basis,
            count(distinct a.aiddata_project_id) as projects,
            null::bigint as active_projects, null::bigint as stale_active_projects,
            null::bigint as pipeline_projects,
@@ -69,7 +70,7 @@ aiddata_part as (
     group by a.city_id, a.match_level
 )
 select d.city_id, c.name as city_name, d.focus_area_id, d.financier, d.financier_type,
-       d.source_id, d.match_level, d.projects, d.active_projects, d.stale_active_projects,
+       d.source_id, d.match_level, d.status_shown as status, d.projects, d.active_projects, d.stale_active_projects,
        d.pipeline_projects, d.amount, d.currency, d.price_basis, d.amount_basis,
        d.as_of_from, d.as_of_to,
        case when d.source_id = 'aiddata_gcdf'
@@ -80,7 +81,7 @@ select d.city_id, c.name as city_name, d.focus_area_id, d.financier, d.financier
 from (select * from projects_part union all by name select * from aiddata_part) d
 left join staging.cities c using (city_id)
 order by d.city_id, d.focus_area_id nulls last, d.financier, d.source_id, d.match_level,
-         d.price_basis;
+         d.status_shown, d.price_basis;
 
 -- Descriptions: shown by DBeaver and duckdb_columns(), exported as the data dictionary.
 comment on table marts.donor_coordination is 'Who funds what, where, how much, as of when: financier x city x focus area from the financiers of located projects and AidData allocations; current US$ and constant 2021 US$ never summed together.';
@@ -91,6 +92,7 @@ comment on column marts.donor_coordination.financier is 'Financier as the source
 comment on column marts.donor_coordination.financier_type is 'Type as the source gives it (World Bank Group, Trust Funds, Multilateral Agency, Local Contributor, ...)';
 comment on column marts.donor_coordination.source_id is 'worldbank_projects, iati, project_register or aiddata_gcdf';
 comment on column marts.donor_coordination.match_level is 'How the projects are placed in the city (site_in_city, admin_unit_of_city, province_containing_city, stated_by_city_register)';
+comment on column marts.donor_coordination.status is 'Status as shown: active, pipeline, completed, cancelled when current; "active as of 2013-12-18" when stale; amounts of different statuses are separate rows';
 comment on column marts.donor_coordination.projects is 'Projects (distinct)';
 comment on column marts.donor_coordination.active_projects is 'Of those, active with a current status (null: the source has no status)';
 comment on column marts.donor_coordination.stale_active_projects is 'Shown active by a status older than the set age (not counted as active)';

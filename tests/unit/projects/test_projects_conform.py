@@ -1,8 +1,9 @@
 """World Bank / IATI conforming, sector mapping, FX, de-duplication and company matching.
 
-World Bank: the real bundled records (data/sources/projects/worldbank_projects_asean_2013.json).
-IATI activities, register rows and companies below are SYNTHETIC EXAMPLES made up for the tests.
-Expected values are worked out by hand from the inputs.
+World Bank: the real bundled records (data/sources/projects/worldbank_projects_asean_2013.json);
+cities: the real registry (data/reference/cities.csv). IATI activities, register rows and
+companies below are SYNTHETIC EXAMPLES made up for the tests. Expected values are worked out by
+hand from the inputs.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import pandas as pd
 import pytest
 
 from assets.projects.companies import match_companies, read_company_register
-from assets.projects.conform import conform_iati, conform_worldbank
+from assets.projects.conform import COLUMNS, conform_iati, conform_worldbank
 from assets.projects.currency import add_usd, load_currencies, to_usd
 from assets.projects.linking import link_duplicates
 from assets.projects.lookups import Lookups, load_lookups, load_sector_map
 from assets.projects.project_register import read_project_register
-from assets.projects.schema import CONFORMED_COLUMNS
 from assets.projects.worldbank_projects_api import parse_projects_payload
+from assets.reference.cities import read_cities
 from assets.reference.vocabularies import focus_areas
 from pipelines.settings import Settings
 
@@ -31,34 +32,7 @@ WB_FILE = ROOT / "data/sources/projects/worldbank_projects_asean_2013.json"
 
 @pytest.fixture
 def cities() -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "city_id": "khm-battambang",
-                "name": "Battambang",
-                "local_name": "បាត់ដំបង",
-                "country_iso3": "KHM",
-            },
-            {
-                "city_id": "khm-phnom-penh",
-                "name": "Phnom Penh",
-                "local_name": "ភ្នំពេញ",
-                "country_iso3": "KHM",
-            },
-            {
-                "city_id": "vnm-da-nang",
-                "name": "Da Nang",
-                "local_name": "Đà Nẵng",
-                "country_iso3": "VNM",
-            },
-            {
-                "city_id": "vnm-hanoi",
-                "name": "Hanoi",
-                "local_name": "Hà Nội",
-                "country_iso3": "VNM",
-            },
-        ]
-    )
+    return read_cities(ROOT / "data/reference/cities.csv")
 
 
 @pytest.fixture
@@ -81,22 +55,36 @@ def wb(lookups) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- World Bank
 def test_worldbank_conformed_columns(wb):
-    assert list(wb.columns) == list(CONFORMED_COLUMNS)
+    assert list(wb.columns) == list(COLUMNS)
     assert len(wb) == 52
     assert set(wb["source_id"]) == {"worldbank_projects"}
 
 
 def test_danang_sustainable_city_project(wb):
     r = wb[wb["source_project_id"] == "P123384"].iloc[0]
-    # title "Danang Sustainable City Development Project (SCDP)": "Da Nang" written without space
-    assert (r["city_id"], r["city_match"], r["city_confidence"]) == ("vnm-da-nang", "name", "high")
+    # The title names Da Nang, but the 2013 record has no geocoded location: a project is placed
+    # by location only, so it is national.
+    assert pd.isna(r["city_id"]) and r["placement"] == "national" and r["places"] == []
     assert (r["status"], r["source_status"]) == ("active", "Active")
+    # _id.$oid 52b213b3...: 0x52b213b3 = 1387402163 s = 2013-12-18 21:29:23 UTC
+    assert r["status_as_of"] == date(2013, 12, 18)
+    # idacommamt 202,500,000 -> the one financier row (IBRD 0 and grant 0 give none)
+    assert [(f["financier_id"], f["amount_usd"]) for f in r["financiers"]] == [
+        ("IDA", 202_500_000.0)
+    ]
     # record: totalcommamt 202500000 (= idacommamt 202500000), lendprojectcost 272200000
     assert r["cost"] == 202_500_000.0 and r["project_cost"] == 272_200_000.0
     assert r["currency"] == "USD" and r["financier"] == "World Bank"
     assert r["start_date"] == date(2013, 4, 26) and r["end_date"] == date(2019, 6, 30)
-    # first sector code TC Urban Transport -> built_infrastructure
-    assert r["sector_codes"][0] == "TC" and r["focus_area_id"] == "built_infrastructure"
+    # sector1..4: Urban Transport 44 (TC, built), Flood protection 24 (WD, safety), Wastewater
+    # Treatment and Disposal 23 (WV, quality), General transportation sector 5 (TZ, built):
+    # built 49, safety 24, quality 23 -> primary built_infrastructure
+    assert r["focus_area_id"] == "built_infrastructure"
+    assert r["focus_shares"] == [
+        {"focus_area_id": "built_infrastructure", "percent": 49.0},
+        {"focus_area_id": "safety_security", "percent": 24.0},
+        {"focus_area_id": "quality_environment", "percent": 23.0},
+    ]
     usd = to_usd(r["cost"], r["currency"], 2013, pd.DataFrame())
     assert (usd.usd, usd.rate, usd.rate_source) == (202_500_000.0, 1.0, "identity")
 
@@ -104,12 +92,17 @@ def test_danang_sustainable_city_project(wb):
 def test_worldbank_closed_maps_to_completed_and_national_projects_have_no_city(wb):
     r = wb[wb["source_project_id"] == "P143025"].iloc[0]  # Lao PDR Ninth PRSO, Closed
     assert r["status"] == "completed"
-    assert pd.isna(r["city_id"]) and pd.isna(r["city_confidence"])
+    assert pd.isna(r["city_id"]) and r["placement"] == "national"
 
 
 def test_worldbank_health_project_focus(wb):
-    r = wb[wb["source_project_id"] == "P146271"].iloc[0]  # first sector JA Health
-    assert r["focus_area_id"] == "health_wellbeing"
+    r = wb[wb["source_project_id"] == "P146271"].iloc[0]
+    # sector1..4: Health 44 (JA, health), Central government administration 24 (BC, civic),
+    # Sub-national government administration 24 (BH, civic), Other social services 4 (JB,
+    # civic): civic 52 > health 44, so the primary area is civic_social, health the second
+    assert r["focus_area_id"] == "civic_social"
+    assert r["focus_area_ids"] == ["civic_social", "health_wellbeing"]
+    assert [s["percent"] for s in r["focus_shares"]] == [52.0, 44.0]
 
 
 def test_every_worldbank_sector_code_in_snapshot_is_mapped(sector_map):
@@ -149,6 +142,8 @@ def iati_docs() -> pd.DataFrame:
         {
             "iati_identifier": "XX-EXAMPLE-1-0001",
             "title": "EXAMPLE Battambang drainage",
+            # a point 0.5 km north of Battambang's registry centre (13.100, 103.200)
+            "locations": [{"name": "EXAMPLE site", "latitude": 13.1045, "longitude": 103.2}],
             "sector_codes": ["14022"],
             "activity_status_code": "2",
             "start_date": "2020-01-01",
@@ -201,26 +196,29 @@ def iati(lookups) -> pd.DataFrame:
 
 
 def test_iati_columns_status_and_city(iati):
-    assert list(iati.columns) == list(CONFORMED_COLUMNS)
+    assert list(iati.columns) == list(COLUMNS)
     by = iati.set_index("source_project_id")
-    assert by.loc["XX-EXAMPLE-1-0001", ["city_id", "city_confidence"]].tolist() == [
+    # 0.5 km from the centre: inside the 10 km ring
+    assert by.loc["XX-EXAMPLE-1-0001", ["city_id", "match_level"]].tolist() == [
         "khm-battambang",
-        "high",
+        "site_in_city",
     ]
+    assert by.loc["XX-EXAMPLE-1-0001", "places"][0]["distance_km"] == pytest.approx(0.5, abs=0.01)
     assert by.loc["XX-EXAMPLE-1-0001", "status"] == "active"
-    # only the description names the city -> low confidence
-    assert by.loc["XX-EXAMPLE-1-0002", ["city_id", "city_confidence"]].tolist() == [
-        "khm-battambang",
-        "low",
-    ]
+    # only the title and description name the city; no location: national, never by name
+    assert pd.isna(by.loc["XX-EXAMPLE-1-0002", "city_id"])
+    assert by.loc["XX-EXAMPLE-1-0002", "placement"] == "national"
     # 6 Suspended -> active, original kept
     assert by.loc["XX-EXAMPLE-1-0002", "status"] == "active"
     assert by.loc["XX-EXAMPLE-1-0002", "source_status"] == "6 Suspended"
     assert by.loc["XX-EXAMPLE-1-0003", "status"] == "cancelled"
     assert pd.isna(by.loc["XX-EXAMPLE-1-0003", "city_id"])
-    # two cities in the location names -> no city, flagged ambiguous
+    # location names "Phnom Penh" and "Battambang" without points: each is also the name of
+    # the city's province (cities.csv province_name), so each places the project at province
+    # level; two cities at the same level -> no single city_id, both in city_candidates
     assert pd.isna(by.loc["XX-EXAMPLE-1-0004", "city_id"])
-    assert by.loc["XX-EXAMPLE-1-0004", "city_confidence"] == "ambiguous"
+    assert by.loc["XX-EXAMPLE-1-0004", "match_level"] == "province_containing_city"
+    assert by.loc["XX-EXAMPLE-1-0004", "city_candidates"] == ["khm-battambang", "khm-phnom-penh"]
     assert by.loc["XX-EXAMPLE-1-0004", "status"] == "pipeline"
     assert by.loc["XX-EXAMPLE-1-0004", "financier_type"] == "multilateral"
 
@@ -240,6 +238,7 @@ def test_iati_non_dac_vocabulary_codes_are_ignored(lookups):
     doc.at[doc.index[0], "sector_vocabularies"] = ["99", "1"]
     out = conform_iati(doc, lookups)
     assert out.iloc[0]["sector_codes"] == ["14050"]
+    assert out.iloc[0]["focus_area_id"] == "quality_environment"  # 14050 Waste management
 
 
 # ----------------------------------------------------------------------------- currency

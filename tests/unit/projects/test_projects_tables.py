@@ -54,14 +54,22 @@ def _staging_projects(con: duckdb.DuckDBPyConnection, partners: list[list[str]])
         "partner_countries": [["JPN", "KHM"]] * n,
         "start_date": [dt.date(2021, 1, 15)] + [None] * (n - 1),
         "end_date": [None] * n,
+        "status_as_of": [dt.date(2025, 3, 31)] * n,
+        "city_candidates": [["khm-battambang"]] * n,
+        "focus_area_ids": [["built_infrastructure", "civic_social"]] * n,
+        "record_flags": [["status_missing"]] + [[]] * (n - 1),
     }
     text = ["city_id", "city_match", "city_confidence", "title", "sector", "focus_area_id"]
     text += ["financier", "financier_type", "currency", "fx_rate_source", "fx_flag", "status"]
     text += ["source_status", "source_ref", "source_uri", "provenance"]
+    text += ["match_level", "placement", "status_display", "vintage"]
     numbers = ["cost", "cost_usd", "fx_rate", "fx_rate_year", "as_of_year"]
-    frame = pd.DataFrame(columns).assign(**{c: "x" for c in text}, **{c: 1.0 for c in numbers})
+    frame = pd.DataFrame(columns).assign(
+        **{c: "x" for c in text}, **{c: 1.0 for c in numbers}, status_is_current=True
+    )
+    lists = ["partner_companies", "partner_countries", "city_candidates", "focus_area_ids"]
     projects = typed(  # noqa: F841 - read by DuckDB
-        frame, ["partner_companies", "partner_countries"], ["start_date", "end_date"]
+        frame, [*lists, "record_flags"], ["start_date", "end_date", "status_as_of"]
     )
     con.execute("create table staging.projects as select * from projects")
 
@@ -81,6 +89,17 @@ def test_published_projects_keep_json_text_lists_and_iso_dates(
     assert [r[0] for r in rows] == [json.dumps(p, ensure_ascii=False) for p in partners]
     assert {r[1] for r in rows} == {'["JPN", "KHM"]'}
     assert [r[2] for r in rows] == ["2021-01-15", None, None]
+    more = con.execute(
+        "select cities, focus_area_ids, record_flags, status_as_of from marts.projects "
+        "order by project_key"
+    ).fetchall()
+    assert more[0] == (
+        '["khm-battambang"]',
+        '["built_infrastructure", "civic_social"]',
+        '["status_missing"]',
+        dt.date(2025, 3, 31),  # status_as_of stays a DATE
+    )
+    assert more[1][2] == "[]"
     types = dict(
         con.execute(
             "select column_name, data_type from duckdb_columns() "
@@ -103,6 +122,9 @@ def test_one_asset_spec_and_one_sql_file_per_published_table() -> None:
         "marts/donor_coordination",
         "marts/focus_area_funding_gaps",
         "marts/business_matches",
+        "marts/project_places",
+        "marts/opportunities",
+        "marts/company_registers",
     }
     for mart in MARTS:
         sql = mart.sql.read_text(encoding="utf-8").lower()
@@ -112,3 +134,7 @@ def test_one_asset_spec_and_one_sql_file_per_published_table() -> None:
     deps = marts_projects.asset_deps
     portfolio = {k.to_user_string() for k in deps[dg.AssetKey(["marts", "project_portfolio"])]}
     assert "marts/city_peer_groups" in portfolio  # headline population for USD per capita
+    opportunities = {k.to_user_string() for k in deps[dg.AssetKey(["marts", "opportunities"])]}
+    assert {"marts/focus_area_scores", "marts/focus_area_funding_gaps"} <= opportunities
+    donors = {k.to_user_string() for k in deps[dg.AssetKey(["marts", "donor_coordination"])]}
+    assert "staging/aiddata_locations" in donors

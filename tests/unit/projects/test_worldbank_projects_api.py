@@ -80,6 +80,7 @@ def qs(country: str, os: int, rows: int = 10) -> dict:
         "format": "json",
         "countrycode_exact": country,
         "fl": ",".join(FIELDS),
+        "geocode": "on",
         "rows": str(rows),
         "os": str(os),
     }
