@@ -156,6 +156,8 @@ class OverpassReplay:
     areas: set[int] = field(default_factory=set)
     extra: Callable[[str, float, float], list[dict]] | None = None  # more geometry per city
     queries: list[str] = field(default_factory=list)
+    # what /api/status says (source `osm_overpass_status`): when the next query slot is free
+    status: str = "Connected as: 1807920285\nRate limit: 2\n2 slots available now.\n"
 
     def __post_init__(self) -> None:
         self.centres = registry_centres()
@@ -167,6 +169,11 @@ class OverpassReplay:
                 self.relations[rel_id] = square_relation(rel_id, lat, lon, 0.1, tags)
                 self.areas.add(3_600_000_000 + rel_id)
         self.replay.route("osm_overpass", self.path, self.handle, method="POST")
+        status_path = self.path.rsplit("/", 1)[0] + "/status"
+        self.replay.route(
+            "osm_overpass_status", status_path,
+            lambda r: Response(self.status, content_type="text/plain"),
+        )  # fmt: skip
 
     def city_of(self, query: str) -> tuple[str, float, float]:
         found = _AROUND.search(query)
@@ -209,6 +216,16 @@ class OverpassReplay:
             if self.extra is not None:
                 out += self.extra(city, lat, lon)
         return out
+
+
+def for_city(replay: OverpassReplay, city_id: str, step: int = 1) -> Callable[[Request], bool]:
+    """Matches the Overpass request of `city_id` (its step-1 or step-2 query)."""
+
+    def match(request: Request) -> bool:
+        query = request.form.get("data", "")
+        return ("->.adm;" in query) == (step == 2) and replay.city_of(query)[0] == city_id
+
+    return match
 
 
 def write_city_boundaries(dest: Path, keep: Callable[[dict], bool]) -> None:
