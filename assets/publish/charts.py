@@ -145,7 +145,7 @@ class IndicatorScales:
 class Dot:
     x: float
     label: str  # tooltip: city, value, unit
-    kind: str  # "other", "peer" or "city"
+    kind: str  # "all" (the city has no value), "other", "peer" or "city"
 
 
 @dataclass
@@ -238,11 +238,19 @@ def _row(
     for pid, pset, value in points:
         c = data["city_by_id"][pid]
         same_country = k["level"] == "national" and c["country_iso3"] == city["country_iso3"]
-        kind = "city" if pid == cid or same_country else "peer" if pset == own_set else "other"
+        kind = (
+            "city"
+            if pid == cid or same_country
+            else "peer"
+            if pset == own_set
+            else "other"
+            if own_set is not None
+            else "all"  # the city has no value: no comparison set to tell apart
+        )
         label_name = c["country_name"] if k["level"] == "national" else c["name"]
         dots.append(Dot(scale.x(value), t("chart_dot", city=label_name, value=format_number(value),
                                           unit=unit).strip(), kind))  # fmt: skip
-    order = {"other": 0, "peer": 1, "city": 2}  # the city is drawn last, on top
+    order = {"all": 0, "other": 0, "peer": 1, "city": 2}  # the city is drawn last, on top
     row.dots = sorted(dots, key=lambda d: order[d.kind])
     return row
 
