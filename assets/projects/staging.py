@@ -145,7 +145,11 @@ def _register_rows(reg: pd.DataFrame, lookups: Lookups, documented: str) -> pd.D
     iso2_of = {v: k for k, v in lookups.iso3_of.items()}
     rows = out.to_dict("records")
     out["status_as_of"] = received
-    out["record_flags"] = [[] for _ in rows]
+    # A row kept from its file's last good version (register_batch) says so in marts.projects.
+    out["record_flags"] = [
+        [f"from_last_good_version:{_day(r.get('last_good_version_date'))}"]
+        if bool(r.get("from_last_good_version")) else [] for r in reg.to_dict("records")
+    ]  # fmt: skip
     out["placement"] = ["register" if r.get("city_id") else "national" for r in rows]
     out["match_level"] = [REGISTER if r.get("city_id") else None for r in rows]
     out["country_codes"] = [

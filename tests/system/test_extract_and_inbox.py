@@ -74,6 +74,7 @@ def test_extract_mode_measures_a_local_pbf(tmp_path, monkeypatch):
     pbf = write_battambang_pbf(tmp_path / "battambang.osm.pbf")
     warehouse = tmp_path / "warehouse"
     (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "empty_inbox").mkdir()  # an inbox setting naming a missing folder fails the run
     result = run_nightly(
         monkeypatch,
         {

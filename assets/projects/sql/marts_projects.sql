@@ -59,7 +59,7 @@ comment on column marts.projects.source_status is 'Status as given by the source
 comment on column marts.projects.status_as_of is 'Date the status held: the export''s vintage (2013 sample: its records'' export date 2013-12-18), the API retrieval date, or the day the register file was received';
 comment on column marts.projects.status_is_current is 'True when status_as_of is within ASCN_STATUS_MAX_AGE_DAYS (default 1095) of the run; only current statuses count as active';
 comment on column marts.projects.status_display is 'The status as shown: "active" when current, "active as of 2013-12-18" when stale';
-comment on column marts.projects.record_flags is 'What was missing or refused in the source record (JSON list): status_missing, status_unmapped:<value>, placeholder_date:<type> <date>, ...';
+comment on column marts.projects.record_flags is 'What was missing or refused in the source record (JSON list): status_missing, status_unmapped:<value>, placeholder_date:<type> <date>, from_last_good_version:<date> (a register row kept from the last good version of its file, which is now unreadable or gone), ...';
 comment on column marts.projects.start_date is 'Start date (World Bank: board approval)';
 comment on column marts.projects.end_date is 'End or closing date';
 comment on column marts.projects.as_of_year is 'Year of status_as_of';

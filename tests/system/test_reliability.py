@@ -33,7 +33,7 @@ from pipelines.resources import WarehouseBusyError, WarehouseResource, recover_u
 from pipelines.sensors import failure_webhook
 from pipelines.settings import Settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 180
 BUSY = "another run is writing"
 
