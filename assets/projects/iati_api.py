@@ -37,7 +37,7 @@ from assets.projects.iati_docs import (
     parse_activity_docs,
     strs,
 )
-from pipelines.framework.http import HttpClient, SourceError
+from pipelines.framework.http import HttpClient, HttpResponse, SourceError
 
 __all__ = [
     "COLUMNS",
@@ -153,8 +153,16 @@ class IatiClient:
                 raise SourceError(
                     SOURCE, url, f"more than {self.max_pages} pages (cursor never ended); stopping"
                 )
+            sent = self.page_params(query, cursor)
+
+            def check(response: HttpResponse, sent: dict[str, str] = sent) -> None:
+                # Before the answer is returned or kept: a refused answer is never kept.
+                payload = response.json(SOURCE)
+                docs, _ = _split_page(payload, response.url)
+                _check_answer(payload, docs, sent, countries, response.url)
+
             try:
-                payload = self.http.get(url, headers=headers).json(SOURCE)
+                payload = self.http.get(url, headers=headers, validate=check).json(SOURCE)
             except SourceError as exc:
                 if exc.status in (401, 403):
                     raise SourceError(
@@ -166,7 +174,6 @@ class IatiClient:
                     ) from exc
                 raise
             page_docs, next_cursor = _split_page(payload, url)
-            _check_answer(payload, page_docs, self.page_params(query, cursor), countries, url)
             keys = [str(d.get("id") or d.get("iati_identifier")) for d in page_docs]
             if page_docs and all(k in seen for k in keys):
                 raise SourceError(

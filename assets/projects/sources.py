@@ -35,7 +35,7 @@ from assets.projects.iati_api import IatiClient
 from assets.projects.worldbank_export import export_as_of, export_files, read_export
 from assets.projects.worldbank_projects_api import WorldBankProjectsClient, parse_projects_payload
 from pipelines.framework import inbox
-from pipelines.framework.http import HttpClient
+from pipelines.framework.http import HttpClient, http_client
 from pipelines.framework.landing import Payload, file_bytes
 from pipelines.framework.rejects import NO_REJECTS
 from pipelines.settings import Settings
@@ -144,9 +144,9 @@ class NoIatiSnapshot:
 
 
 def _http(settings: Settings, source: str) -> HttpClient:
-    return HttpClient(
-        source=source, timeout_s=settings.http_timeout_s, max_retries=settings.http_max_retries
-    )
+    """Timeout, retries, the contact in the User-Agent, and kept answers (a retry or the next
+    night asks again only for what failed or is stale)."""
+    return http_client(settings, source)
 
 
 def worldbank_projects_source(

@@ -37,7 +37,7 @@ from assets.projects.worldbank_records import (
     parse_projects_payload,
     project_list,
 )
-from pipelines.framework.http import HttpClient, SourceError
+from pipelines.framework.http import HttpClient, HttpResponse, SourceError
 
 __all__ = [
     "COLUMNS",
@@ -161,19 +161,11 @@ class WorldBankProjectsClient:
                 raise SourceError(
                     SOURCE, url, f"{country}: more than {self.max_pages} pages; stopping"
                 )
-            payload = self.http.get(url).json(SOURCE)
+            # Checked before the answer is returned or kept (a refused one is never kept).
+            answer = self.http.get(url, validate=lambda r, o=offset: check_page(r, country, o))
+            payload = answer.json(SOURCE)
             urls.append(url)
-            if not isinstance(payload, dict):
-                raise SourceError(SOURCE, url, "expected a JSON object with 'projects'")
             page_total = _int_field(payload, "total", url)
-            if "os" in payload and _int_field(payload, "os", url) != offset:
-                raise SourceError(
-                    SOURCE,
-                    url,
-                    f"{country}: inconsistent paging: asked for os={offset}, "
-                    f"server returned os={payload['os']!r}",
-                    permanent=True,
-                )
             if total is not None and page_total != total:
                 raise SourceError(
                     SOURCE,
@@ -183,7 +175,6 @@ class WorldBankProjectsClient:
                 )
             total = page_total
             page_records = project_list(payload, url)
-            _check_countries(page_records, country, url)
             if not page_records:
                 if offset < total:
                     raise SourceError(
@@ -207,6 +198,25 @@ class WorldBankProjectsClient:
         return records, urls, total or 0
 
 
+def check_page(response: HttpResponse, country: str, offset: int) -> None:
+    """One answer against its request: a JSON page with `total` and `projects`, the `os` asked
+    for, every key its record's id, every record of the country asked for."""
+    url = response.url
+    payload = response.json(SOURCE)
+    if not isinstance(payload, dict):
+        raise SourceError(SOURCE, url, "expected a JSON object with 'projects'", permanent=True)
+    _int_field(payload, "total", url)
+    if "os" in payload and _int_field(payload, "os", url) != offset:
+        raise SourceError(
+            SOURCE,
+            url,
+            f"{country}: inconsistent paging: asked for os={offset}, "
+            f"server returned os={payload['os']!r}",
+            permanent=True,
+        )
+    _check_countries(project_list(payload, url), country, url)
+
+
 def _check_countries(records: list[dict[str, Any]], country: str, url: str) -> None:
     """Every record of an answer for `country` must list it in ``countrycode``."""
     for rec in records:
@@ -223,7 +233,9 @@ def _check_countries(records: list[dict[str, Any]], country: str, url: str) -> N
 
 def _int_field(payload: dict[str, Any], name: str, url: str) -> int:
     if name not in payload:
-        raise SourceError(SOURCE, url, f"response has no field {name!r} (schema drift?)")
+        raise SourceError(
+            SOURCE, url, f"response has no field {name!r} (schema drift?)", permanent=True
+        )
     value = payload[name]
     try:
         if isinstance(value, bool):
