@@ -188,6 +188,20 @@ def _swallowed_lines(cell: str, delim: str, width: int) -> int:
     )
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, as slices made one at a time (an io.StringIO
+    would hold a second, four-bytes-a-character copy of the whole file)."""
+    if "\n" not in text:  # old Mac files end lines with CR alone: let csv split them
+        yield from io.StringIO(text, newline="")
+        return
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _read_csv_table(path: Path, expected: tuple[str, ...], limits: Limits) -> Table:
     _refuse_size(path, limits)
     text = _decode(path, path.read_bytes())
@@ -196,7 +210,7 @@ def _read_csv_table(path: Path, expected: tuple[str, ...], limits: Limits) -> Ta
     delim = _detect_delimiter(re.split(r"\r\n|\r|\n", text, maxsplit=1)[0], expected)
     table = Table([], [])
     with _field_limit(len(text) + 1):
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        reader = csv.reader(_lines(text), delimiter=delim)
         header_cells = next(reader, [])
         long = [j + 1 for j, c in enumerate(header_cells) if len(c) > 200]
         if long:

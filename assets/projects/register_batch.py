@@ -199,6 +199,9 @@ def combine(
                 f"{since} are no longer published"
             )
             feedback.append(_row(name, uri, "removed", reason=reason))
+        elif keep.empty:
+            reason = f"{name}: no longer in the inbox; its projects are published from another file"
+            feedback.append(_row(name, uri, "missing", reason=reason))
         else:
             kept_parts.append(keep)
             new_store.append(keep)

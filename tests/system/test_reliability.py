@@ -347,12 +347,13 @@ def _zeroed_header(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", [_garbage, _truncated, _zeroed_header])
-def test_unreadable_build_file_is_deleted_and_rebuilt(
+def test_unreadable_build_file_is_set_aside_and_rebuilt(
     tmp_path: Path, damage: Callable[[Path], None], capfd: pytest.CaptureFixture[str]
 ) -> None:
     build = tmp_path / "build" / "ascn_build.duckdb"
     build.parent.mkdir()
     damage(build)
+    damaged_sha = sha256(build)
     with pytest.raises(duckdb.Error):
         duckdb.connect(str(build)).close()
     resource = WarehouseResource(output_dir=str(tmp_path))
@@ -367,7 +368,11 @@ def test_unreadable_build_file_is_deleted_and_rebuilt(
         resource.teardown_after_execution(dg.build_init_resource_context())
     assert time.monotonic() - t0 < 20  # no 100 s of connect retries on a file that cannot open
     assert {"raw", "staging", "marts", "meta", "quarantine"} <= schemas
-    assert "is unreadable" in "".join(capfd.readouterr())
+    log = "".join(capfd.readouterr())
+    assert "is unreadable" in log and "set aside as" in log and "not deleted" in log
+    (aside,) = build.parent.glob("ascn_build.duckdb.damaged-*")
+    assert sha256(aside) == damaged_sha  # kept as it was, for inspection
+    assert aside.name in log
 
 
 def test_build_file_held_open_by_another_process_is_not_deleted(tmp_path: Path) -> None:
