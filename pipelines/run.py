@@ -112,6 +112,12 @@ def print_summary(
         rejected = con.execute(
             "select source, count(*) from quarantine.rejected_rows group by source order by 1"
         ).fetchall()
+        # Business matching needs the user's own company register (marts.company_registers).
+        no_register = con.execute(
+            "select status || ': ' || how_to_supply from marts.company_registers where file is null"
+        ).fetchall()
+        for (line,) in no_register:
+            print(f"  company register: {line}")
     finally:
         con.close()
     if rejected:

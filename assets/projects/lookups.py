@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.infrastructure.boundaries import load_city_boundaries
 from assets.projects.currency import load_currencies
 from assets.projects.focus import SectorMap
-from assets.projects.placement import CityArea, admin_key, city_areas
+from assets.projects.placement import CityArea, CityPolygon, admin_key, city_areas
 from assets.projects.worldbank_export import SHORT_NAMES
 from assets.reference.cities import CityMatcher
 from assets.reference.countries import iso2_to_iso3
@@ -32,6 +33,7 @@ class Lookups:
     areas: list[CityArea] = field(default_factory=list)  # where projects are placed
     country_keys: tuple[str, ...] = ()  # admin_key of country names: country-level locations
     iso2_of_name: Mapping[str, str] = field(default_factory=dict)  # folded name -> ISO2
+    polygon_problem: str | None = None  # why no admin polygon could be read (rings used)
 
     @cached_property
     def sectors(self) -> SectorMap:
@@ -63,17 +65,44 @@ def country_names(settings: Settings) -> dict[str, str]:
     return names | SHORT_NAMES
 
 
+def city_polygons(
+    settings: Settings, cities: pd.DataFrame
+) -> tuple[dict[str, CityPolygon], str | None]:
+    """The cities' administrative polygons as the infrastructure family loads them
+    (data/reference/city_boundaries.csv); ({}, reason) when the file cannot be read, so the
+    projects fall back to the 10 km rings instead of stopping (the infrastructure family's
+    own step fails on such a file, naming it)."""
+    path = settings.reference_dir / "city_boundaries.csv"
+    if not path.exists() or not {"lat", "lon"} <= set(cities.columns):
+        return {}, None
+    try:
+        loaded, _rejects = load_city_boundaries(
+            path, cities, settings.sources_dir / "infrastructure"
+        )
+    except (ValueError, OSError) as exc:
+        return {}, f"{path}: {exc}"
+    out = {}
+    for city in loaded:
+        for area in city.areas:
+            if not area.is_ring and area.geometry is not None:
+                ids = area.area_id.split(":", 1)[1].split("+") if ":" in area.area_id else []
+                out[city.city_id] = CityPolygon(area.geometry, area.area_id, frozenset(ids))
+    return out, None
+
+
 def load_lookups(settings: Settings, cities: pd.DataFrame) -> Lookups:
     """Every lookup, from the settings' folders; `cities` is the registry (staging.cities)."""
     iso3_of = iso2_to_iso3(settings)
     names = country_names(settings)
+    polygons, problem = city_polygons(settings, cities)
     return Lookups(
         cities=CityMatcher(cities),
         focus_areas=focus_areas(settings),
         currencies=load_currencies(currencies_file(settings)),
         iso3_of=iso3_of,
         sector_map=load_sector_map(sector_map_file(settings)),
-        areas=city_areas(cities, {v: k for k, v in iso3_of.items()}),
+        areas=city_areas(cities, {v: k for k, v in iso3_of.items()}, polygons),
         country_keys=tuple(sorted({admin_key(n) for n in names})),
         iso2_of_name=names,
+        polygon_problem=problem,
     )

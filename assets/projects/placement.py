@@ -3,9 +3,10 @@
 Each location of a project (a point, and/or an admin name) is compared with each registry city
 of its country; the most specific level found per city is kept (`LEVELS`):
 
-1. ``site_in_city``: the point lies in the city's measurement area, a ring of `RING_KM` (10 km)
-   around the registry centre (haversine distance). (The city's admin polygon would be the
-   better area; until the infrastructure family publishes one, the ring is used.)
+1. ``site_in_city``: the point lies in the city's measurement area: its administrative polygon
+   where the infrastructure family holds one (data/reference/city_boundaries.csv, geoBoundaries
+   ADM2: Battambang, Phnom Penh, Siem Reap, Sihanoukville), else a ring of `RING_KM` (10 km)
+   around the registry centre (haversine distance).
 2. ``admin_unit_of_city``: the location's second-level admin name, or its place name, is the
    city's own unit (registry name, local name or pilot unit), and is not also the name of the
    province (a point at a province centroid named "Battambang" is the province, not the town).
@@ -82,10 +83,27 @@ class CityArea:
     names: frozenset[str]  # admin_key of the name, local name and pilot unit name
     provinces: frozenset[str]  # admin_key of each province spelling
     province_label: str | None  # first spelling, for evidence texts
+    polygon: Any = None  # the city's administrative polygon (shapely, lon/lat), if held
+    polygon_label: str | None = None  # e.g. "admin_adm2:14789045B54080121728178"
+    shape_ids: frozenset[str] = frozenset()  # geoBoundaries shapeIDs of that polygon
 
 
-def city_areas(cities: pd.DataFrame, iso2_of_iso3: Mapping[str, str]) -> list[CityArea]:
-    """The registry (staging.cities) as CityArea rows."""
+@dataclass(frozen=True)
+class CityPolygon:
+    """A city's administrative polygon as the infrastructure family loads it."""
+
+    geometry: Any  # shapely geometry, (lon, lat)
+    label: str  # its measurement area id
+    shape_ids: frozenset[str]
+
+
+def city_areas(
+    cities: pd.DataFrame,
+    iso2_of_iso3: Mapping[str, str],
+    polygons: Mapping[str, CityPolygon] | None = None,
+) -> list[CityArea]:
+    """The registry (staging.cities) as CityArea rows, with the admin polygons held."""
+    polygons = polygons or {}
     out = []
     for rec in cities.to_dict("records"):
         names = {admin_key(rec.get(k)) for k in ("name", "local_name", "pilot_unit_name")}
@@ -101,9 +119,20 @@ def city_areas(cities: pd.DataFrame, iso2_of_iso3: Mapping[str, str]) -> list[Ci
                 names=frozenset(n for n in names if n),
                 provinces=frozenset(admin_key(p) for p in spellings),
                 province_label=spellings[0] if spellings else None,
+                **_polygon_fields(polygons.get(str(rec["city_id"]))),
             )
         )
     return out
+
+
+def _polygon_fields(polygon: CityPolygon | None) -> dict[str, Any]:
+    if polygon is None:
+        return {}
+    import shapely  # only where a polygon is held
+
+    shapely.prepare(polygon.geometry)
+    return {"polygon": polygon.geometry, "polygon_label": polygon.label,
+            "shape_ids": polygon.shape_ids}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -134,6 +163,12 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
+def _inside(polygon: Any, lon: float, lat: float) -> bool:
+    import shapely
+
+    return bool(shapely.intersects_xy(polygon, lon, lat))  # on the edge counts as inside
+
+
 def is_country_level(location: Mapping[str, Any], country_keys: Iterable[str]) -> bool:
     """A location that stands for a whole country ("Cambodia", "Kingdom of Cambodia")."""
     key = admin_key(location.get("name"))
@@ -151,7 +186,10 @@ def _match(loc: Mapping[str, Any], area: CityArea, ring_km: float) -> Link | Non
     def link(level: str, evidence: str) -> Link:
         return Link(area.city_id, level, name, lat, lon, dist, a1, a2, evidence)
 
-    if dist is not None and dist <= ring_km:
+    if area.polygon is not None:
+        if lat is not None and lon is not None and _inside(area.polygon, lon, lat):
+            return link(SITE, f"point inside the city's polygon {area.polygon_label} ({where})")
+    elif dist is not None and dist <= ring_km:
         return link(SITE, f"point {where}, inside the {ring_km:g} km ring")
     k_name, k1, k2 = admin_key(name), admin_key(a1), admin_key(a2)
     if k2 and k2 in area.names:

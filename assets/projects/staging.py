@@ -117,6 +117,12 @@ def build_projects(
     meta = table_counts(con, ["staging.projects", "staging.project_source_coverage"])
     meta["by_source"] = dg.MetadataValue.json(conformed["source_id"].value_counts().to_dict())
     meta["current_statuses"] = dg.MetadataValue.int(int(conformed["status_is_current"].sum()))
+    meta["city_areas"] = dg.MetadataValue.text(
+        lookups.polygon_problem
+        and f"admin polygons not read ({lookups.polygon_problem}): 10 km rings used"
+        or f"{sum(a.polygon is not None for a in lookups.areas)} cities placed by their "
+        f"administrative polygon, the others by a {RING_KM:g} km ring"
+    )
     return meta
 
 
@@ -255,6 +261,20 @@ def source_coverage(
     return typed(pd.DataFrame(rows, columns=columns), (), ("as_of",))
 
 
+def _centroid_inside(r: dict[str, Any], area: Any) -> bool:
+    """An ADM2 centroid in the city's polygon, or (without one) within the 10 km ring."""
+    lat, lon = r.get("centroid_lat"), r.get("centroid_lon")
+    if lat is None or lon is None or lat != lat or lon != lon:
+        return False
+    if area.polygon is not None:
+        import shapely
+
+        return bool(shapely.intersects_xy(area.polygon, lon, lat))
+    if area.lat is None or area.lon is None:
+        return False
+    return haversine_km(lat, lon, area.lat, area.lon) <= RING_KM
+
+
 def aiddata_city_links(rows: pd.DataFrame, lookups: Lookups) -> pd.DataFrame:
     """`rows` (raw AidData) with city_id, match_level and evidence: an ADM1 unit that is the
     city's province, an ADM2 unit that is the city's unit (by name, or its centroid within the
@@ -269,13 +289,16 @@ def aiddata_city_links(rows: pd.DataFrame, lookups: Lookups) -> pd.DataFrame:
             level = evidence = None
             if r["adm_level"] == 1 and key in area.provinces:
                 level, evidence = PROVINCE, f"ADM1 '{r['shape_name']}' is the city's province"
+            elif r["adm_level"] == 2 and r.get("shape_id") in area.shape_ids:
+                level = ADMIN
+                evidence = (
+                    f"ADM2 shapeID {r['shape_id']} is the city's polygon {area.polygon_label}"
+                )
             elif r["adm_level"] == 2 and key in area.names:
                 level, evidence = ADMIN, f"ADM2 '{r['shape_name']}' is the city's unit"
-            elif r["adm_level"] == 2 and r.get("centroid_lat") is not None:
-                d = haversine_km(r["centroid_lat"], r["centroid_lon"], area.lat, area.lon)
-                if d <= RING_KM:
-                    level = ADMIN
-                    evidence = f"ADM2 '{r['shape_name']}' centroid {d:.1f} km from the centre"
+            elif r["adm_level"] == 2 and _centroid_inside(r, area):
+                level = ADMIN
+                evidence = f"ADM2 '{r['shape_name']}' centroid inside the city's measurement area"
             if level:
                 links.append({**r, "city_id": area.city_id, "match_level": level,
                               "evidence": evidence})  # fmt: skip

@@ -1,9 +1,10 @@
 """Placement by location (assets/projects/placement.py) and status currency (status.py).
 
-Cities: the real registry (data/reference/cities.csv). Locations are SYNTHETIC points and names
-chosen around Battambang (centre 13.100 N, 103.200 E; province "Battambang;Batdambang") and
-Phnom Penh; distances worked out by hand with the haversine formula (R = 6371.0088 km):
-0.01 degree of latitude = 1.11195 km.
+Cities: the real registry (data/reference/cities.csv) and admin polygons
+(data/reference/city_boundaries.csv, as the infrastructure family loads them). Locations are
+SYNTHETIC points and names around Battambang (centre 13.100 N, 103.200 E; province
+"Battambang;Batdambang"), Luang Prabang and Phnom Penh; distances worked out by hand with the
+haversine formula (R = 6371.0088 km): 0.01 degree of latitude = 1.11195 km.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from assets.projects.placement import (
 from assets.reference.cities import read_cities
 from tests.unit.projects.project_warehouse import REPO, SETTINGS
 
-BTB = "khm-battambang"
+BTB, LPB = "khm-battambang", "lao-luang-prabang"
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +54,27 @@ def test_admin_words_and_accents_are_ignored():
     assert admin_key(None) == "" and admin_key(float("nan")) == ""
 
 
-def test_a_point_inside_the_ring_is_a_site(lookups):
+def test_without_a_polygon_a_point_inside_the_ring_is_a_site(lookups):
+    # Luang Prabang (19.883 N, 102.133 E) has no admin polygon: the 10 km ring.
     # 0.09 deg north: 10.01 km -> outside; 0.089 deg: 9.90 km -> inside
-    inside = {"name": "SYNTHETIC", "latitude": 13.189, "longitude": 103.2, "country_iso2": "KH"}
-    outside = dict(inside, latitude=13.19)
-    kind, links = placed(lookups, inside)
-    assert kind == LOCATED and [(x.city_id, x.level) for x in links] == [(BTB, SITE)]
+    inside = {"name": "SYNTHETIC", "latitude": 19.972, "longitude": 102.133, "country_iso2": "LA"}
+    outside = dict(inside, latitude=19.973)
+    kind, links = placed(lookups, inside, countries=("LA",))
+    assert kind == LOCATED and [(x.city_id, x.level) for x in links] == [(LPB, SITE)]
     assert links[0].distance_km == pytest.approx(0.089 * 111.195, rel=1e-4)
-    assert placed(lookups, outside) == (ELSEWHERE, [])
+    assert "inside the 10 km ring" in links[0].evidence
+    assert placed(lookups, outside, countries=("LA",)) == (ELSEWHERE, [])
+
+
+def test_with_a_polygon_the_polygon_is_the_measurement_area(lookups):
+    # Battambang's geoBoundaries ADM2 polygon spans 13.0293-13.1586 N (city_boundaries.csv):
+    # the centre is inside; 13.17 N (7.8 km north, inside the 10 km ring) is outside it.
+    centre = {"name": "SYNTHETIC", "latitude": 13.1, "longitude": 103.2, "country_iso2": "KH"}
+    north = dict(centre, latitude=13.17)
+    _, links = placed(lookups, centre)
+    assert [(x.city_id, x.level) for x in links] == [(BTB, SITE)]
+    assert "polygon admin_adm2:14789045B54080121728178" in links[0].evidence
+    assert placed(lookups, north) == (ELSEWHERE, [])
 
 
 def test_a_province_centroid_named_like_the_town_is_the_province(lookups):
