@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-RUN_COLUMNS = {"run_id", "quarantined_at"}
+# Columns of the quarantine tables that name the run or its time, not the data.
+RUN_COLUMNS = {"run_id", "quarantined_at", "checked_at"}
 
 
 def _tables(con: duckdb.DuckDBPyConnection, db: str, schema: str) -> list[str]:
