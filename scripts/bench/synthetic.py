@@ -42,7 +42,8 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
         )
         con.execute(
             "create table staging.boundary_types as select boundary_type, "
-            "precedence::integer as precedence, description from read_csv($p, all_varchar = true)",
+            "precedence::integer as precedence, unit_type, description "
+            "from read_csv($p, all_varchar = true)",
             {"p": str(ref / "boundary_types.csv")},
         )
         focus = {
@@ -60,26 +61,32 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
                    'Synthetic city ' || i as name, null::varchar as local_name,
                    ($asean)[1 + (i % 10)::int] as country_iso3, 'Synthetic' as country_name,
                    -10 + random() * 30 as lat, 95 + random() * 45 as lon,
-                   2018 as joined_year, 'synthetic' as admin_unit_type
+                   2018 as joined_year, 'synthetic' as admin_unit_type,
+                   'city_proper' as pilot_boundary_type, 'Synthetic city ' || i as pilot_unit_name,
+                   true as pilot_unit_confirmed
             from generate_series(1, $n) t(i)
             """,
             {"n": n_cities, "asean": ASEAN},
         )
-        # Every (measure, boundary) the catalogue asks for: numerators at their fixed boundary
-        # (or city_proper), denominators at city_proper and at the numerator's boundary.
+        # Every (measure, boundary) the catalogue asks for: numerators in a boundary of their
+        # unit type (the pilot unit: city_proper), denominators at city_proper and at the
+        # numerator's boundary (a ratio is made only within one unit).
         con.execute(
             """
             create temp table needs as
-            select distinct measure_id, boundary_type from (
-                select numerator_measure as measure_id,
-                       coalesce(nullif(numerator_boundary, ''), 'city_proper') as boundary_type
+            with k as (
+                select numerator_measure, denominator, case unit_type
+                    when 'urban_centre' then 'urban_centre' when 'urban_extent' then 'urban_extent'
+                    when 'agglomeration' then 'agglomeration' when 'nation' then 'country'
+                    when 'measurement_area' then 'ring_5km' else 'city_proper' end as boundary
                 from staging.indicator_catalogue
+            )
+            select distinct measure_id, boundary_type from (
+                select numerator_measure as measure_id, boundary as boundary_type from k
                 union all
-                select denominator, coalesce(nullif(numerator_boundary, ''), 'city_proper')
-                from staging.indicator_catalogue where denominator is not null
+                select denominator, boundary from k where denominator is not null
                 union all
-                select denominator, 'city_proper'
-                from staging.indicator_catalogue where denominator is not null
+                select denominator, 'city_proper' from k where denominator is not null
             )
             """
         )
@@ -95,9 +102,16 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
                    'synthetic' as unit, n.boundary_type, 'synthetic' as source_id,
                    'synthetic#' || c.city_id || '/' || n.measure_id || '/' || y.year
                        as provenance,
-                   'synthetic' as vintage
+                   'synthetic' as vintage, 'synthetic' as unit_ref, c.name as unit_name,
+                   null::varchar as figure_kind, 'synthetic' as source_ref,
+                   'synthetic#' || c.city_id || '/' || n.measure_id || '/' || y.year as row_key,
+                   null::varchar as source_implausible, bt.unit_type,
+                   n.boundary_type || ':' || c.city_id as unit_id, 'synthetic' as unit_vintage,
+                   n.boundary_type = 'city_proper' as is_pilot_unit,
+                   false as conflicting_source_values
             from staging.cities c
             cross join needs n
+            join staging.boundary_types bt using (boundary_type)
             cross join (select unnest($years) as year) y
             """,
             {"years": YEARS},

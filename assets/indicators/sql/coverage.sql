@@ -3,16 +3,23 @@
 -- has no denominator (a ratio is computed only within one unit: indicator_gaps, from
 -- indicator_inputs.sql).
 create or replace table marts.coverage as
-with numerator_data as (
+with measure_units as (
+    -- Which measures each city has, per unit type, pilot unit or not, dated or not (narrow:
+    -- the years are collapsed before the catalogue is joined).
+    select city_id, measure_id, unit_type, is_pilot_unit, bool_or(year is not null) as dated
+    from staging.measures
+    group by all
+),
+numerator_data as (
     -- Numerator data of each (city, indicator) in any year: of the unit the indicator needs
     -- (the pilot unit, a unit type, or any), or only of other units.
     select k.indicator_id, m.city_id,
            bool_or(u.right_unit) as right_unit,
-           bool_or(u.right_unit and m.year is not null) as right_unit_dated,
+           bool_or(u.right_unit and m.dated) as right_unit_dated,
            string_agg(distinct m.unit_type, ', ' order by m.unit_type)
                filter (where not u.right_unit) as other_unit_types
     from staging.indicator_catalogue k
-    join staging.measures m on m.measure_id = k.numerator_measure
+    join measure_units m on m.measure_id = k.numerator_measure
     cross join lateral (
         select nullif(k.unit_type, '') is null or m.unit_type = k.unit_type
                or (k.unit_type = 'pilot' and m.is_pilot_unit) as right_unit

@@ -34,6 +34,9 @@ def test_real_catalogue_is_valid_and_large_enough():
     }  # fmt: skip
     pm25 = catalogue.set_index("indicator_id").loc["pm25_concentration"]
     assert pm25["reference_year"] == 2014  # GHSL E_CPM2_T14: observed, not carried to 2015
+    projects = catalogue[catalogue["source_tables"].str.startswith("staging.projects")]
+    assert len(projects) == 9 and (projects["max_year_gap"] == 1).all()  # no stale snapshots
+    assert (projects["direction"] == "neutral").all()
 
 
 def test_all_empty_text_columns_stay_text():

@@ -116,3 +116,20 @@ def test_city_units_side_by_side(world):
         ("ghsl_ucdb2015:3", "urban_centre", False, 400_000.0, 2015, 80.0, "200k_500k"),
         ("ring_5km:c", "measurement_area", False, None, None, 78.5, "unknown"),
     ]  # fmt: skip
+
+
+def test_projects_belong_to_the_pilot_unit_and_old_snapshots_are_not_carried(world):
+    # a: one active project in the 2025 register, attributed to a's pilot unit; its population
+    # (2018, 2022) is more than 1 year from 2026, so no rate per resident is made up
+    a = world.execute(
+        "select unit_id, value from staging.measures "
+        "where city_id = 'a' and measure_id = 'projects_active'"
+    ).fetchall()
+    assert a == [(PILOT["a"], 1.0)]
+    assert gap(world, "a", "active_projects_per_100k") == (
+        "the unit (A municipality) has a population figure but not within 1 years of 2026"
+    )
+    # b's register is of 2013: not within 1 year of 2026
+    assert gap(world, "b", "active_projects_per_100k") == (
+        "data exist but not within 1 years of 2026"
+    )

@@ -155,7 +155,12 @@ INDICATORS = [
      {"unit": "percent", "plausible_max": "100"}),
     ("national_x", "country.X", "nation", "", 1, "higher_better", "civic", "national", 2020, 3,
      {"unit": "percent"}),
+    ("active_projects_per_100k", "projects_active", "pilot", "population", 100_000, "neutral",
+     "civic", "city", 2026, 1, {"unit": "projects per 100,000 population"}),
 ]  # fmt: skip
+
+# Projects: a's register as of 2025 (one active project), b's a 2013 snapshot (too old for 2026)
+PROJECTS = [("a", 2025, "p1"), ("b", 2013, "p2")]
 
 
 def write_catalogue(path: Path) -> pd.DataFrame:
@@ -256,12 +261,15 @@ def build_world(
         "create or replace table staging.focus_areas as select * from (values "
         "('civic', 'Civic'), ('health', 'Health'), ('built', 'Built')) t(focus_area_id, name)"
     )
-    con.execute(
-        "create or replace table staging.projects as select null::varchar as city_id, "
-        "false as is_primary, null::varchar as status, null::integer as as_of_year, "
-        "null::varchar as project_key, null::varchar as vintage, null::double as cost_usd, "
-        "null::varchar as focus_area_id where false"
-    )
+    projects = pd.DataFrame(  # noqa: F841 - read by DuckDB
+        [
+            {"city_id": c, "is_primary": True, "status": "active", "as_of_year": y,
+             "project_key": k, "vintage": f"register {y}", "cost_usd": None,
+             "focus_area_id": None}
+            for c, y, k in PROJECTS
+        ]  # fmt: skip
+    ).astype({"cost_usd": "float64", "focus_area_id": "string"})
+    con.execute("create or replace table staging.projects as select * from projects")
     con.execute("create or replace table staging.indicator_catalogue as select * from catalogue")
     run_sql_file(con, STAGING_MEASURES)
     build_marts(con)
