@@ -23,6 +23,7 @@ from assets.projects.companies import (
     match_companies,
     read_company_register,
 )
+from assets.projects.register_batch import company_feedback, read_each, whole_file_rejects
 from assets.projects.schema import fetch_frame, typed
 from assets.projects.sources import company_files
 from assets.reference.vocabularies import focus_areas
@@ -31,7 +32,7 @@ from pipelines.framework.sql_assets import table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.settings import Settings
-from warehouse.db import quarantine, run_sql_file
+from warehouse.db import file_feedback, quarantine, run_sql_file
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -177,12 +178,17 @@ def _read_companies(
     (their bad rows quarantined); with no file, one row saying so and how to supply one."""
     areas = focus_areas(settings)
     frames, rejects, registers = [], [], []
-    for path in files:
-        good, bad = read_company_register(path, areas)
-        frames.append(good)
-        rejects.append(bad)
-        registers.append({"file": str(path), "companies": len(good), "rejected_rows": len(bad),
-                          "status": "read", "how_to_supply": None})  # fmt: skip
+    # Each file on its own: one that cannot be read is refused, naming it; the others go on.
+    reads = read_each(files, lambda p: read_company_register(p, areas))
+    for read in reads:
+        good, bad = read.rows, read.rejects
+        frames += [good] if read.error is None else []
+        rejects.append(bad if read.error is None else whole_file_rejects([read]))
+        registers.append({"file": str(read.path), "companies": len(good),
+                          "rejected_rows": len(bad),
+                          "status": "read" if read.error is None else f"refused: {read.error}",
+                          "how_to_supply": None})  # fmt: skip
+    file_feedback(con, company_feedback(reads), source="company_register", run_id=run_id)
     if not files:
         none = {"file": None, "companies": 0, "rejected_rows": 0}
         registers.append(none | {"status": NO_COMPANY_REGISTER, "how_to_supply": HOW_TO_SUPPLY})

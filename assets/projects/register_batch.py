@@ -372,3 +372,21 @@ def feedback_markdown(feedback: pd.DataFrame) -> str:
             f"{r.rows_kept_from_last_good} | {reason} |"
         )
     return "\n".join(lines)
+
+
+def company_feedback(reads: list[FileRead]) -> pd.DataFrame:
+    """The per-file feedback of the company registers (no last good version kept for them)."""
+    rows = []
+    for r in reads:
+        if r.error:
+            rows.append(_row(r.path.name, str(r.path), "refused", reason=r.error))
+            continue
+        bad = set(r.rejects["row_number"].astype(int)) if not r.rejects.empty else set()
+        notes = [f"{len(bad)} row(s) quarantined: see quarantine.rejected_rows"] if bad else []
+        status = "partial" if bad else "accepted"
+        reason = "; ".join(notes + r.warnings) or None
+        rows.append(
+            _row(r.path.name, str(r.path), status, rows=r.data_rows, loaded=len(r.rows),
+                 quarantined=len(bad), reason=reason)
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(FEEDBACK_FIELDS))

@@ -167,3 +167,21 @@ def test_any_exception_refuses_only_that_file(tmp_path: Path) -> None:
     bad, good = read_each(paths, reader)
     assert bad.error == "bad.csv: could not be read (RuntimeError: disk read error)"
     assert good.error is None and list(good.rows["source_project_id"]) == ["EX-1"]
+
+
+def test_a_bad_company_register_is_refused_alone(tmp_path: Path) -> None:
+    from assets.projects.companies import read_company_register
+    from assets.projects.register_batch import company_feedback
+    from assets.reference.vocabularies import focus_areas
+
+    (tmp_path / "a.csv").write_bytes(b"\xff\xfe" + "company_id".encode("utf-16-le"))
+    (tmp_path / "b.csv").write_text(
+        "company_id,name,country_iso3\nC-1,EXAMPLE Co,JPN\nC-2,EXAMPLE Bad,ZZ\n"
+    )
+    areas = focus_areas()
+    reads = read_each([tmp_path / "a.csv", tmp_path / "b.csv"],
+                      lambda p: read_company_register(p, areas))  # fmt: skip
+    fb = company_feedback(reads).set_index("file")
+    assert fb.loc["a.csv", "status"] == "refused" and "UTF-16" in fb.loc["a.csv", "reason"]
+    assert (fb.loc["b.csv", "status"], fb.loc["b.csv", "rows_loaded"]) == ("partial", 1)
+    assert fb.loc["b.csv", "rows_quarantined"] == 1
