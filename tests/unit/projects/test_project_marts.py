@@ -212,3 +212,16 @@ def test_opportunities_low_rank_and_no_active_project(integer_columns):
          "score 40.0, rank 6 of 6; no current project source held (no project source held): "
          "no gap claimed"),
     ]  # fmt: skip
+
+
+def test_closing_before_approval_is_kept_with_a_flag_not_blocking():
+    # as P150472 of the 2025 export: approved 2014-09-11, closing 2014-06-12
+    rec = record("P900009", "Closed", [TOWN], boardapprovaldate="2014-09-11T00:00:00Z",
+                 closingdate="2014-06-12T00:00:00Z")  # fmt: skip
+    con = build([frame([rec], CURRENT)])
+    row = con.sql("select start_date, end_date, record_flags from marts.projects").fetchall()
+    assert row == [("2014-09-11", "2014-06-12",
+                    '["closing_before_approval:2014-09-11 > 2014-06-12"]')]  # fmt: skip
+    sql = (wh.REPO / "checks/sql/projects_ids_cities_amounts_status.sql").read_text()
+    statuses = ["pipeline", "active", "completed", "cancelled"]
+    assert con.execute(sql, {"statuses": statuses}).fetchall() == []
