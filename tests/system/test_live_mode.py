@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from werkzeug import Request, Response
 
-from assets.infrastructure.geometry import EARTH_RADIUS_KM
 from tests.helpers import overpass_replay as osm
 from tests.helpers.answers import proxy_rate_limit_page, too_many_requests, worldbank_error
+from tests.helpers.geodesy import meridian_km
 from tests.helpers.pipeline import (
     failure_text,
     indicator,
@@ -54,10 +54,9 @@ from tests.helpers.worldbank_replay import (
 
 BTB = osm.BTB
 BTB_LAT = 13.1
-KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180
 # Municipality 2019 population (census_city_figures.csv), precedence over the 2019 province.
 BTB_POPULATION = 119251.0
-BTB_MEASURED_AREA_KM2 = math.pi * 9.7**2  # land_area_km2 of the 9.7 km radius
+BTB_RING5_KM2 = 128 * 25 * math.sin(math.pi / 128)  # the 5 km ring, an inscribed 256-gon
 N_SERIES = len(live_series_codes())  # one request per series (every series fits in one page)
 PROBE = "IT.NET.USER.ZS"  # the series the failure cases hit
 
@@ -163,11 +162,13 @@ def test_live_run_publishes_every_source(live):
     )
     assert [r[0] for r in iati] == ["XX-SYNTHETIC-0001", "XX-SYNTHETIC-0002"]
     assert iati[0][1:] == (pytest.approx(1_000_000), "USD", BTB)  # 400,000 + 600,000 USD
+    # OSM (tests/helpers/overpass_replay.py): per resident in Battambang's admin polygon, linked
+    # to the municipality (4 nodes + 1 way served for area 2); per km2 in the 5 km ring
     hospitals = indicator(db, BTB, "hospitals_per_100k")
-    assert hospitals["value"] == pytest.approx(3 / BTB_POPULATION * 100_000)  # 2 nodes + 1 way
-    road_km = osm.ROAD_NORTH_DEG * KM_PER_DEG
+    assert hospitals["value"] == pytest.approx(5 / BTB_POPULATION * 100_000)
+    road_km = meridian_km(BTB_LAT, osm.ROAD_NORTH_DEG)  # the trunk road, inside the ring
     road = indicator(db, BTB, "road_density")
-    assert road["value"] == pytest.approx(road_km / BTB_MEASURED_AREA_KM2)
+    assert road["value"] == pytest.approx(road_km / BTB_RING5_KM2, rel=1e-6)
 
 
 # ---- answers refused: the run fails, nothing is published ----------------------------------
