@@ -25,11 +25,11 @@ FLAGS_SQL = """
 select split_part(f, ':', 1) as flag, count(*) as records,
        string_agg(distinct source_id || ':' || source_project_id, ', ') as sample
 from staging.projects, unnest(record_flags) as t(f)
+group by 1 order by records desc, flag
+"""
 
 #: the non-blocking checks of this module
 WARNINGS = frozenset({"projects_flagged_records"})
-group by 1 order by records desc, flag
-"""
 
 
 @dg.asset_check(
