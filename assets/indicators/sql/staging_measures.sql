@@ -112,25 +112,30 @@ pilot as (
 ),
 projects as (
     -- Development projects located in the city (primary record of each linked project only),
-    -- attributed to the city's pilot unit.
+    -- attributed to the city's pilot unit. Only current statuses count (status_is_current:
+    -- within ASCN_STATUS_MAX_AGE_DAYS), and only projects placed in the city itself, not those
+    -- located in its province only (assets/projects/placement.py).
     select city_id, 'projects_active' as measure_id, as_of_year as year, count(*)::double as value,
            'projects' as unit, string_agg(project_key, ',' order by project_key) as keys,
            max(vintage) as vintage
     from staging.projects
-    where is_primary and city_id is not null and status = 'active'
+    where is_primary and city_id is not null and status_is_current
+      and match_level <> 'province_containing_city' and status = 'active'
     group by city_id, as_of_year
     union all
     select city_id, 'project_investment_usd', as_of_year, sum(cost_usd), 'USD',
            string_agg(project_key, ',' order by project_key), max(vintage)
     from staging.projects
-    where is_primary and city_id is not null and status in ('active', 'pipeline')
+    where is_primary and city_id is not null and status_is_current
+      and match_level <> 'province_containing_city' and status in ('active', 'pipeline')
       and cost_usd is not null
     group by city_id, as_of_year
     union all
     select city_id, 'project_investment_usd.' || focus_area_id, as_of_year, sum(cost_usd), 'USD',
            string_agg(project_key, ',' order by project_key), max(vintage)
     from staging.projects
-    where is_primary and city_id is not null and status in ('active', 'pipeline')
+    where is_primary and city_id is not null and status_is_current
+      and match_level <> 'province_containing_city' and status in ('active', 'pipeline')
       and cost_usd is not null and focus_area_id is not null
     group by city_id, focus_area_id, as_of_year
     union all
@@ -138,7 +143,9 @@ projects as (
            100.0 * count(distinct focus_area_id) / (select count(*) from staging.focus_areas),
            'percent', string_agg(distinct project_key, ',' order by project_key), max(vintage)
     from staging.projects
-    where is_primary and city_id is not null and status = 'active' and focus_area_id is not null
+    where is_primary and city_id is not null and status_is_current
+      and match_level <> 'province_containing_city' and status = 'active'
+      and focus_area_id is not null
     group by city_id, as_of_year
 ),
 everything as (
