@@ -16,6 +16,7 @@ from assets.projects.companies import COMPANY_COLUMNS, match_companies, read_com
 from assets.projects.marts import HOW_TO_SUPPLY, NO_COMPANY_REGISTER, _read_companies
 from assets.reference.vocabularies import focus_areas
 from tests.unit.projects.project_warehouse import REPO, SETTINGS, marts
+from warehouse.db import run_sql_file
 
 BTB = "khm-battambang"
 
@@ -95,12 +96,8 @@ def test_a_stale_active_project_is_not_open(tmp_path):
 
 def test_without_a_company_register_the_tables_say_so():
     con = duckdb.connect()
-    con.execute("create schema staging; create schema marts; create schema quarantine")
-    con.execute(
-        "create table quarantine.rejected_rows (source varchar, source_uri varchar, "
-        "row_number bigint, field varchar, value varchar, reason varchar, record varchar, "
-        "run_id varchar, quarantined_at timestamptz)"
-    )
+    run_sql_file(con, REPO / "warehouse/sql/schema.sql")  # the warehouse's own schemas
+    con.execute("create schema if not exists staging; create schema if not exists marts")
     _read_companies(con, SETTINGS, [], "test-run")
     marts(con, ["company_registers"])
     assert con.sql("select file, companies, status, how_to_supply from marts.company_registers")\
