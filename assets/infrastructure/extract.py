@@ -21,9 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely
 
 from assets.infrastructure.boundaries import CityAreas
-from assets.infrastructure.geometry import closed_way_polygon, line, point, rings_polygon
+from assets.infrastructure.geometry import (
+    bounds_overlap,
+    closed_way_polygon,
+    line,
+    point,
+    rings_polygon,
+)
 from assets.infrastructure.measure import Measurer
 from assets.infrastructure.metric_catalogue import catalogue_specs
 from assets.infrastructure.metric_rows import OSM_COLUMNS, measured_row, metric_frame
@@ -44,6 +51,7 @@ def measure_with_extract(
     """
     import osmium  # local import: only this back-end needs libosmium
     import osmium.filter
+    import osmium.geom
 
     path = Path(pbf_path)
     if not path.is_file():
@@ -62,7 +70,7 @@ def measure_with_extract(
     measurer = Measurer(specs, areas)
     # Two instances of the same filter: one for the area pass, one for the main pass.
     area_filter, tag_filter = (_cpp_filter(osmium.filter, specs) for _ in range(2))
-    matched, latest, header_ts = 0, None, None
+    seen, latest, header_ts = 0, None, None
     watcher = _ReadProgress(path, progress, progress_every)
     try:
         processor = (
@@ -73,20 +81,31 @@ def measure_with_extract(
         )
         header_ts = processor.header.get("osmosis_replication_timestamp", "") or None
         watcher.start()
+        west, south, east, north = measurer.bounds
+        wkb = osmium.geom.WKBFactory()
         for obj in processor:
-            feature = _feature_from_osmium(obj)
-            if feature is None:
+            seen += 1
+            if obj.is_node():  # a node outside every area's envelope needs no tag check
+                loc = obj.location
+                if not loc.valid() or not (west <= loc.lon <= east and south <= loc.lat <= north):
+                    continue
+            matched = measurer.match(obj.tags)
+            if not matched:
+                measurer.tally.objects += 1
+                measurer.tally.unmatched += 1
                 continue
-            matched += 1
+            feature = _feature_from_osmium(obj, (west, south, east, north), wkb)
+            if feature is None:  # outside every area (or without a location)
+                continue
             ts = obj.timestamp
             if ts is not None and ts.year > 1970 and (latest is None or ts > latest):
                 latest = ts
-            measurer.add(feature)
+            measurer.add(feature, matched)
     except RuntimeError as exc:  # libosmium reports unreadable input as RuntimeError
         raise ValueError(f"OSM extract {path}: cannot be read as OSM data ({exc})") from exc
     finally:
         watcher.stop()
-    if matched == 0 and not _has_objects(osmium, path):
+    if seen == 0 and not _has_objects(osmium, path):
         raise ValueError(f"OSM extract {path}: contains no OSM objects")
     tally = measurer.result()
     progress(1, 1, f"extract: done, {path}: {tally.summary()}")
@@ -141,34 +160,64 @@ def _has_objects(osmium: Any, path: Path) -> bool:
     return False
 
 
-def _feature_from_osmium(obj: Any) -> Feature | None:
-    """A pyosmium node, way or multipolygon area -> Feature; None for what is not measured."""
-    tags = {t.k: t.v for t in obj.tags}
+def _feature_from_osmium(
+    obj: Any, box: tuple[float, float, float, float], wkb: Any = None
+) -> Feature | None:
+    """A pyosmium node, way or multipolygon area -> Feature; None for what is not measured or
+    lies wholly outside `box` (west, south, east, north: every measurement area's envelope).
+
+    `wkb` (an `osmium.geom.WKBFactory`) builds way and area geometries in C++; without it, or
+    for a way with nodes missing from a cut extract, they are built from the node list."""
+    w, s, e, n = box
     if obj.is_node():
         loc = obj.location
-        return Feature("node", obj.id, tags, line=point(loc.lon, loc.lat)) if loc.valid() else None
-    if obj.is_way():
-        # Nodes outside a cut extract have no location: the way is measured by the rest.
-        pts = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-        geom = line(pts)
-        if geom is None:
+        if not loc.valid() or not (w <= loc.lon <= e and s <= loc.lat <= n):
             return None
-        polygon = closed_way_polygon(pts) if obj.is_closed() else None
-        return Feature("way", obj.id, tags, line=geom, polygon=polygon)
+        return Feature("node", obj.id, _tags(obj), line=point(loc.lon, loc.lat))
+    if obj.is_way():
+        geom = _wkb(wkb.create_linestring, obj) if wkb is not None else None
+        if geom is None:
+            # Nodes outside a cut extract have no location: the way is measured by the rest.
+            pts = [(nd.lon, nd.lat) for nd in obj.nodes if nd.location.valid()]
+            geom = line(pts)
+        if geom is None or not bounds_overlap(geom.bounds, (w, s, e, n)):
+            return None
+        closed = obj.is_closed() and geom.geom_type == "LineString"
+        polygon = closed_way_polygon(list(geom.coords)) if closed else None
+        return Feature("way", obj.id, _tags(obj), line=geom, polygon=polygon)
     if obj.is_area() and not obj.from_way():
-        outer, inner = [], []
-        for ring in obj.outer_rings():
-            outer.append([(n.lon, n.lat) for n in ring])
-            inner.extend([(n.lon, n.lat) for n in r] for r in obj.inner_rings(ring))
-        polygon = rings_polygon(outer, inner)
-        return Feature("relation", obj.orig_id(), tags, polygon=polygon) if polygon else None
+        polygon = _wkb(wkb.create_multipolygon, obj) if wkb is not None else None
+        if polygon is None:
+            outer, inner = [], []
+            for ring in obj.outer_rings():
+                outer.append([(nd.lon, nd.lat) for nd in ring])
+                inner.extend([(nd.lon, nd.lat) for nd in r] for r in obj.inner_rings(ring))
+            polygon = rings_polygon(outer, inner)
+        if polygon is None or not bounds_overlap(polygon.bounds, (w, s, e, n)):
+            return None
+        return Feature("relation", obj.orig_id(), _tags(obj), polygon=polygon)
     return None  # relations themselves (their geometry arrives as an area) and way-areas
+
+
+def _wkb(create: Any, obj: Any) -> Any:
+    """The shapely geometry libosmium builds for `obj`, or None when it cannot (missing
+    locations, a way of one node, rings that do not close)."""
+    import osmium
+
+    try:
+        return shapely.from_wkb(bytes.fromhex(create(obj)))
+    except (osmium.InvalidLocationError, RuntimeError, ValueError):  # RuntimeError: geometry
+        return None
+
+
+def _tags(obj: Any) -> dict[str, str]:
+    return {t.k: t.v for t in obj.tags}
 
 
 class _ReadProgress:
     """Reports how much of `path` libosmium has read, from the kernel's file position."""
 
-    def __init__(self, path: Path, progress: Progress, every_percent: float, poll_s: float = 0.5):
+    def __init__(self, path: Path, progress: Progress, every_percent: float, poll_s: float = 1.0):
         self.path, self.progress, self.every = path.resolve(), progress, every_percent
         self.size = max(1, path.stat().st_size)
         self.poll_s = poll_s
@@ -212,15 +261,28 @@ class _ReadProgress:
         self.progress(pos, self.size, message)
 
     def position(self) -> tuple[str, int] | None:
-        """(fd, offset) of the open file, if this process has it open."""
+        """(fd, offset) of the open file, if this process has it open (the fd found once per
+        opening: listing /proc/self/fd is the costly part)."""
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            try:
+                if Path(os.readlink(f"/proc/self/fd/{fd}")) == self.path:
+                    return fd, self._offset(fd)
+            except (OSError, ValueError, IndexError):
+                pass
         try:
             for fd in os.listdir("/proc/self/fd"):
                 try:
                     if Path(os.readlink(f"/proc/self/fd/{fd}")) == self.path:
-                        info = Path(f"/proc/self/fdinfo/{fd}").read_text()
-                        return fd, int(info.split("pos:")[1].split()[0])
+                        self._fd = fd
+                        return fd, self._offset(fd)
                 except (OSError, ValueError, IndexError):
                     continue
         except OSError:
             return None
         return None
+
+    @staticmethod
+    def _offset(fd: str) -> int:
+        info = Path(f"/proc/self/fdinfo/{fd}").read_text()
+        return int(info.split("pos:")[1].split()[0])

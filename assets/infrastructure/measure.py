@@ -14,8 +14,9 @@ measured.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -95,11 +96,39 @@ class Measurer:
             {(a.city_id, a.area_id, m.metric_id): 0.0 for a in self.areas for m in self.specs}
         )
         self._polygons: dict[tuple[int, str], list[BaseGeometry]] = defaultdict(list)
+        # Which metrics an object can match, from one tag lookup per indexed key: the exact
+        # filter then runs on those few only (the catalogue's TagFilter.prefilter).
+        self._by_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._by_key: dict[str, list[int]] = defaultdict(list)
+        for i, m in enumerate(self.specs):
+            pairs, keys = m.tag_filter.prefilter()
+            for pair in pairs:
+                self._by_pair[pair].append(i)
+            for key in keys:
+                self._by_key[key].append(i)
+        boxes = self._bounds or [(0.0, 0.0, -1.0, -1.0)]  # no area: an empty box
+        self.bounds = (
+            min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes),
+        )  # fmt: skip
 
-    def add(self, feature: Feature) -> None:
+    def match(self, tags: Mapping[str, str] | Any) -> list[MetricSpec]:
+        """The metrics whose tag filter `tags` match (a mapping, or an iterable of tags with
+        `.k` and `.v` such as libosmium's TagList)."""
+        found: set[int] = set()
+        if not isinstance(tags, dict):  # e.g. libosmium's TagList: one pass, then a dict
+            tags = {t.k: t.v for t in tags}
+        for key, value in tags.items():
+            found.update(self._by_key.get(key, ()))
+            found.update(self._by_pair.get((key, value), ()))
+        return [self.specs[i] for i in sorted(found) if self.specs[i].tag_filter.matches(tags)]
+
+    def add(self, feature: Feature, matched: list[MetricSpec] | None = None) -> None:
+        """Measure one object; `matched` are its metrics if the caller already matched it."""
         t = self.tally
         t.objects += 1
-        matched = [m for m in self.specs if m.tag_filter.matches(feature.tags)]
+        if matched is None:
+            matched = self.match(feature.tags)
         if not matched:
             t.unmatched += 1
             if len(t.unmatched_examples) < 3:

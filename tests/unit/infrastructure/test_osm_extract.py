@@ -234,11 +234,12 @@ def test_progress_and_summary_reach_the_logger(tmp_path):
     xml = write_osm_xml(tmp_path / "synthetic.osm")
     calls = []
     measure_with_extract(xml, [CITY], METRICS, progress=lambda *a: calls.append(a))
-    # 11 objects pass the C++ filter and come to Python: nodes 1-5, ways 100-103 and 106,
-    # the area of relation 200; the pharmacy and the grass way match no metric in the ring
-    # but still match a metric filter, so "matched no metric filter" is 0.
+    # 15 objects pass the C++ filter (next test); 8 of them lie inside the ring's envelope and
+    # are measured: nodes 1, 2, 4, ways 100-103 and the area of relation 200 (node 3 is 5.6 km
+    # north, node 5 and way 106 are 11 km east; relation 200 itself and the areas of closed
+    # ways are not measured as such)
     assert calls[-1][2].startswith("extract: done")
-    assert "11 objects checked, 0 matched no metric filter" in calls[-1][2]
+    assert "8 objects checked, 0 matched no metric filter" in calls[-1][2]
 
 
 def test_relation_boundary_is_skipped_by_the_extract_backend(tmp_path):
@@ -254,18 +255,20 @@ def test_relation_boundary_is_skipped_by_the_extract_backend(tmp_path):
 
 
 def test_only_prefiltered_objects_reach_python(tmp_path, monkeypatch):
-    # The C++ filter drops the untagged nodes and every object no metric can match: Python
-    # builds features for 11 of the file's 33 objects (see the previous test).
+    # The C++ filter drops the untagged nodes (10-63) and ways (104, 105); nodes outside the
+    # ring's envelope (3 at 5.6 km, 5 at 15 km) are dropped on their location alone; the rest
+    # matches a metric and is turned into a feature, or found outside / not measured as such:
+    # way 106 (11 km east), relation 200 itself and the areas libosmium builds from closed ways
+    # (area id = 2 x way id: 204, 206, 212). Area 401 = 2 x 200 + 1 is relation 200's polygon.
     import assets.infrastructure.extract as extract
 
     seen = []
     original = extract._feature_from_osmium
-    monkeypatch.setattr(extract, "_feature_from_osmium", lambda o: seen.append(o.id) or original(o))
+    monkeypatch.setattr(
+        extract, "_feature_from_osmium", lambda o, *a: seen.append(o.id) or original(o, *a)
+    )
     measure_with_extract(write_osm_xml(tmp_path / "synthetic.osm"), [CITY], METRICS)
-    # Also passing, and dropped in Python: relation 200 itself and the areas libosmium builds
-    # from closed ways (area id = 2 x way id: 204, 206, 212). Area 401 = 2 x 200 + 1 is
-    # relation 200's multipolygon, measured. Untagged nodes 10-63 and ways 104-105 never come.
-    assert sorted(seen) == [1, 2, 3, 4, 5, 100, 101, 102, 103, 106, 200, 204, 206, 212, 401]
+    assert sorted(seen) == [1, 2, 4, 100, 101, 102, 103, 106, 200, 204, 206, 212, 401]
 
 
 @pytest.mark.parametrize(
