@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from scripts.bench.osm_extract import bench_osm_extract
 from scripts.bench.refresh import bench_refresh, bench_transform
 from scripts.bench.report import TARGETS, print_report, verdicts
 from scripts.bench.runner import REPO, child, machine
@@ -27,7 +28,10 @@ def main() -> int:
         "--sizes", default=",".join(map(str, SIZES)), help="synthetic city counts, comma-separated"
     )
     parser.add_argument(
-        "--skip", default="", help="comma list of: refresh,transform,scaling,queries"
+        "--skip", default="", help="comma list of: refresh,transform,scaling,queries,osm_extract"
+    )
+    parser.add_argument(
+        "--osm-20m", action="store_true", help="also the 20,000,000-node synthetic OSM extract"
     )
     parser.add_argument("--out", default=str(REPO / "bench" / "results.json"))
     args = parser.parse_args()
@@ -70,6 +74,9 @@ def main() -> int:
                 if n == ANALYST_SIZE and "queries" not in skip:
                     res["queries"] = bench_queries(last_direct / "ascn.duckdb")
                 shutil.rmtree(tmp / f"synthetic_{n}")
+        if "osm_extract" not in skip:
+            print("OSM extract back-end on SYNTHETIC extracts ...", flush=True)
+            res["osm_extract"] = bench_osm_extract(tmp, big=args.osm_20m)
     res["verdicts"] = [
         {"target": label, "passed": ok, "measured": figure} for label, ok, figure in verdicts(res)
     ]
