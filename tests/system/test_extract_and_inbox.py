@@ -16,29 +16,32 @@ import dagster as dg
 import osmium
 import pytest
 
-from assets.infrastructure.geometry import EARTH_RADIUS_KM
 from pipelines.sensors import project_register_inbox
+from tests.helpers.geodesy import meridian_km
 from tests.helpers.pipeline import failure_text, indicator, query, run_nightly, sha256
 
-# Battambang (data/reference/cities.csv: 13.100 N, 103.200 E; city_boundaries.csv: radius 9.7 km).
+# Battambang (data/reference/cities.csv: 13.100 N, 103.200 E): measured in its 5 and 10 km
+# rings and its geoBoundaries ADM2 polygon (data/reference/city_boundaries.csv).
 BTB = "khm-battambang"
 BTB_LAT, BTB_LON = 13.1, 103.2
-KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180  # one degree of latitude along a meridian
+KM_PER_DEG = 6371.0088 * math.pi / 180  # a degree of latitude on the mean sphere
 # Municipality 2019 population, by hand from data/sources/population/census_city_figures.csv.
 BTB_POPULATION = 119251.0
-BTB_MEASURED_AREA_KM2 = math.pi * 9.7**2  # land_area_km2 of the radius: 295.59 km2
+BTB_RING5_KM2 = 128 * 25 * math.sin(math.pi / 128)  # the 5 km ring, an inscribed 256-gon
+BTB_ADMIN = "admin_adm2:14789045B54080121728178"  # krong Battambang, 13.029-13.159 N
 
 
 # ---------------------------------------------------------------------------------------------
 # 3. Extract mode
 # ---------------------------------------------------------------------------------------------
-D1 = round(1.0 / KM_PER_DEG, 7)  # ~1 km of latitude, rounded to OSM's 1e-7 degree precision
+D1 = round(1.0 / KM_PER_DEG, 7)  # 1/111.195 deg of latitude, at OSM's 1e-7 degree precision
 EXTRACT_TS = "2026-11-01T00:00:00Z"
 
 
 def write_battambang_pbf(path: Path) -> Path:
-    """SYNTHETIC extract: 2 hospitals and 1 school inside Battambang's 9.7 km radius, one
-    hospital outside it (11.1 km north), and a 1 km residential road north along 103.2 E."""
+    """SYNTHETIC extract: 2 hospitals and 1 school near Battambang's centre, one hospital
+    11.1 km north (13.2 N: outside both rings and north of the admin polygon, which ends at
+    13.159 N), and a 1 km residential road north along 103.2 E."""
     stamp = datetime(2026, 11, 1, tzinfo=UTC)
     header = osmium.io.Header()
     header.set("osmosis_replication_timestamp", EXTRACT_TS)
@@ -87,20 +90,21 @@ def test_extract_mode_measures_a_local_pbf(tmp_path, monkeypatch):
     assert result.success, failure_text(result)
     db = warehouse / "ascn.duckdb"
 
-    metrics = dict(
-        query(
-            db,
-            "select metric_id, value from raw.osm_metrics where city_id = $c",
-            {"c": BTB},
-        )
+    rows = query(
+        db,
+        "select measurement_area, metric_id, value from raw.osm_metrics where city_id = $c",
+        {"c": BTB},
     )
-    road_km = D1 * KM_PER_DEG  # 0.9999996 km
-    assert metrics["hospitals"] == 2.0  # node 3 is 11.1 km away, outside the 9.7 km radius
-    assert metrics["schools"] == 1.0
-    assert metrics["road_length_residential"] == pytest.approx(road_km, rel=1e-9)
-    assert metrics["road_length_total"] == pytest.approx(road_km, rel=1e-9)
-    assert metrics["pharmacies"] == 0.0
-    assert metrics["land_area_km2"] == pytest.approx(BTB_MEASURED_AREA_KM2)
+    metrics = {(area, m): v for area, m, v in rows}
+    road_km = meridian_km(BTB_LAT, D1)  # 0.9947 km on WGS84
+    for area in ("ring_5km", "ring_10km", BTB_ADMIN):
+        assert metrics[(area, "hospitals")] == 2.0, area  # node 3 is outside every area
+        assert metrics[(area, "schools")] == 1.0, area
+        assert metrics[(area, "pharmacies")] == 0.0, area
+    for area in ("ring_5km", "ring_10km"):
+        assert metrics[(area, "road_length_residential")] == pytest.approx(road_km, rel=1e-9)
+        assert metrics[(area, "road_length_total")] == pytest.approx(road_km, rel=1e-9)
+    assert metrics[("ring_5km", "land_area_km2")] == pytest.approx(BTB_RING5_KM2, rel=1e-6)
     assert query(db, "select distinct _source, _source_uri from raw.osm_metrics") == [
         ("osm_extract", str(pbf.resolve()))
     ]
@@ -113,21 +117,15 @@ def test_extract_mode_measures_a_local_pbf(tmp_path, monkeypatch):
         "where city_id = $c and boundary_type = 'municipality' and year = 2019",
         {"c": BTB},
     ) == [(BTB_POPULATION,)]
+    # per resident: the counts of the admin polygon, linked to the municipality's population
     hospitals = indicator(db, BTB, "hospitals_per_100k")
     assert hospitals["value"] == pytest.approx(2 / 119251 * 100_000)  # 1.6771
-    assert hospitals["boundary_type"] == "radius_around_centre"
-    assert hospitals["denominator_boundary"] == "municipality"
-    assert hospitals["denominator_year"] == "2019"
-    assert hospitals["boundary_mismatch"]
-    assert "boundary_mismatch" in list(hospitals["quality_flags"])
     assert hospitals["source_id"] == "osm_extract"
     schools = indicator(db, BTB, "schools_per_100k")
     assert schools["value"] == pytest.approx(1 / 119251 * 100_000)  # 0.8386
-    assert schools["boundary_mismatch"]
+    # per km2: the 5 km ring
     road = indicator(db, BTB, "road_density")
-    assert road["value"] == pytest.approx(road_km / (math.pi * 9.7**2))  # 0.003383 km/km2
-    assert road["denominator_boundary"] == "radius_around_centre"
-    assert not road["boundary_mismatch"]
+    assert road["value"] == pytest.approx(road_km / BTB_RING5_KM2, rel=1e-6)  # 0.012666 km/km2
 
 
 # ---------------------------------------------------------------------------------------------
