@@ -27,7 +27,6 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius (for rough figures only)
 GEOD = Geod(ellps="WGS84")
 RING_VERTICES = 256
 
