@@ -11,47 +11,46 @@ with figures as (
     where measure_id in ('population', 'land_area_km2') and unit_type <> 'nation'
 ),
 units as (
+    -- One row per unit. Its population: the figure nearest to 2020, then the later year, then
+    -- source, value and content key (a total order, as a struct compared field by field).
     select city_id, unit_id, any_value(unit_type) as unit_type,
            any_value(boundary_type) as boundary_type, min(unit_name) as unit_name,
            bool_or(is_pilot_unit) as is_pilot_unit,
            list(distinct year order by year) filter (
-               where measure_id = 'population' and year is not null) as population_years
+               where measure_id = 'population' and year is not null) as population_years,
+           arg_min({'value': value, 'year': year, 'source_id': source_id,
+                    'provenance': provenance},
+                   {'gap': coalesce(abs(year - 2020), 9999), 'later': -coalesce(year, 0),
+                    'source_id': source_id, 'value': value, 'row_key': row_key})
+               filter (where measure_id = 'population') as p
     from figures
     group by city_id, unit_id
 ),
-population as (
-    select * from figures where measure_id = 'population'
-    qualify row_number() over (
-        partition by city_id, unit_id
-        order by abs(year - 2020) nulls last, year desc, source_id, value, row_key
-    ) = 1
-),
 area as (
     -- The unit's area nearest to the year of its population figure (the later year on a tie).
-    select a.city_id, a.unit_id, a.value, a.year
-    from figures a
-    left join population p using (city_id, unit_id)
-    where a.measure_id = 'land_area_km2'
-    qualify row_number() over (
-        partition by a.city_id, a.unit_id
-        order by abs(a.year - coalesce(p.year, 2020)) nulls last, a.year desc, a.source_id,
-                 a.value, a.row_key
-    ) = 1
+    select u.city_id, u.unit_id,
+           arg_min({'value': f.value, 'year': f.year},
+                   {'gap': coalesce(abs(f.year - coalesce(u.p.year, 2020)), 9999),
+                    'later': -coalesce(f.year, 0), 'source_id': f.source_id, 'value': f.value,
+                    'row_key': f.row_key}) as a
+    from units u
+    join figures f
+      on f.city_id = u.city_id and f.unit_id = u.unit_id and f.measure_id = 'land_area_km2'
+    group by all
 )
 select u.city_id, c.name as city_name, u.unit_id, u.unit_type, u.boundary_type, u.unit_name,
-       u.is_pilot_unit, p.value as population, p.year::integer as population_year,
-       p.source_id as population_source, p.provenance as population_provenance,
+       u.is_pilot_unit, u.p.value as population, u.p.year::integer as population_year,
+       u.p.source_id as population_source, u.p.provenance as population_provenance,
        coalesce(u.population_years, []::integer[])::integer[] as population_years,
-       a.value as area_km2, a.year::integer as area_year,
-       case when p.value is null then 'unknown'
-            when p.value < 50000 then 'below_50k'
-            when p.value < 200000 then '50k_200k'
-            when p.value < 500000 then '200k_500k'
-            when p.value < 1500000 then '500k_1.5m'
+       a.a.value as area_km2, a.a.year::integer as area_year,
+       case when u.p.value is null then 'unknown'
+            when u.p.value < 50000 then 'below_50k'
+            when u.p.value < 200000 then '50k_200k'
+            when u.p.value < 500000 then '200k_500k'
+            when u.p.value < 1500000 then '500k_1.5m'
             else '1.5m_plus' end as size_class
 from units u
 join staging.cities c using (city_id)
-left join population p using (city_id, unit_id)
 left join area a using (city_id, unit_id)
 order by u.city_id, u.is_pilot_unit desc, u.unit_type, u.unit_id;
 

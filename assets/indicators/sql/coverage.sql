@@ -3,23 +3,24 @@
 -- has no denominator (a ratio is computed only within one unit: indicator_gaps, from
 -- indicator_inputs.sql).
 create or replace table marts.coverage as
-with measure_units as (
-    -- Which measures each city has, per unit type, pilot unit or not, dated or not (narrow:
-    -- the years are collapsed before the catalogue is joined).
-    select city_id, measure_id, unit_type, is_pilot_unit, bool_or(year is not null) as dated
-    from staging.measures
-    group by all
+with missing as (
+    -- The empty cells only: their reasons are looked up, the filled ones need none.
+    select c.city_id, k.indicator_id, k.numerator_measure, k.unit_type
+    from staging.cities c
+    cross join staging.indicator_catalogue k
+    anti join marts.indicator_values v
+           on v.city_id = c.city_id and v.indicator_id = k.indicator_id
 ),
 numerator_data as (
-    -- Numerator data of each (city, indicator) in any year: of the unit the indicator needs
-    -- (the pilot unit, a unit type, or any), or only of other units.
-    select k.indicator_id, m.city_id,
+    -- Numerator data of each empty (city, indicator) cell in any year: of the unit the
+    -- indicator needs (the pilot unit, a unit type, or any), or only of other units.
+    select k.indicator_id, k.city_id,
            bool_or(u.right_unit) as right_unit,
-           bool_or(u.right_unit and m.dated) as right_unit_dated,
+           bool_or(u.right_unit and m.year is not null) as right_unit_dated,
            string_agg(distinct m.unit_type, ', ' order by m.unit_type)
                filter (where not u.right_unit) as other_unit_types
-    from staging.indicator_catalogue k
-    join measure_units m on m.measure_id = k.numerator_measure
+    from missing k
+    join staging.measures m on m.city_id = k.city_id and m.measure_id = k.numerator_measure
     cross join lateral (
         select nullif(k.unit_type, '') is null or m.unit_type = k.unit_type
                or (k.unit_type = 'pilot' and m.is_pilot_unit) as right_unit

@@ -183,9 +183,19 @@ drop table used_measure_rows;
 -- Cells with a numerator but no value (coverage.sql gives every other reason): the chosen unit
 -- has no denominator figure, or none within the year window.
 create or replace temp table indicator_gaps as
-with unit_denominators as (
-    select city_id, unit_id, measure_id, bool_and(year is null) as undated
-    from staging.measures group by all
+with missing as (
+    select distinct v.city_id, v.unit_id, k.denominator as measure_id
+    from indicator_raw_values v
+    join staging.indicator_catalogue k using (indicator_id)
+    where v.missing_denominator or v.zero_denominator
+),
+unit_denominators as (
+    -- Does the unit have the denominator in any year, and only without a year?
+    select m.city_id, m.unit_id, m.measure_id, bool_and(m.year is null) as undated
+    from staging.measures m
+    semi join missing x
+           on x.city_id = m.city_id and x.unit_id = m.unit_id and x.measure_id = m.measure_id
+    group by all
 )
 select v.indicator_id, v.city_id,
        case when v.zero_denominator

@@ -15,10 +15,17 @@
 -- 6. National context is never scored or ranked among cities: it is ranked among countries.
 
 create or replace temp table indicator_scores as
-with own_density as (
+with checked_units as (
+    select distinct v.city_id, v.unit_id
+    from indicator_raw_values v
+    join staging.indicator_catalogue k using (indicator_id)
+    where k.density_check = 'own_unit' and v.value is not null
+),
+own_density as (
     -- The unit's own published density: population / area of one unit, source and year.
     select p.city_id, p.unit_id, p.year, p.value / a.value as density
     from staging.measures p
+    semi join checked_units u on u.city_id = p.city_id and u.unit_id = p.unit_id
     join staging.measures a
       on a.city_id = p.city_id and a.unit_id = p.unit_id and a.year = p.year
      and a.source_id = p.source_id and a.measure_id = 'land_area_km2' and a.value > 0

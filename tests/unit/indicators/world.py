@@ -263,9 +263,18 @@ def build_world(
     )
     projects = pd.DataFrame(  # noqa: F841 - read by DuckDB
         [
-            {"city_id": c, "is_primary": True, "status": "active", "as_of_year": y,
-             "project_key": k, "vintage": f"register {y}", "cost_usd": None,
-             "focus_area_id": None}
+            {
+                "city_id": c,
+                "is_primary": True,
+                "status": "active",
+                "as_of_year": y,
+                "status_is_current": True,
+                "match_level": "site_in_city",
+                "project_key": k,
+                "vintage": f"register {y}",
+                "cost_usd": None,
+                "focus_area_id": None,
+            }
             for c, y, k in PROJECTS
         ]  # fmt: skip
     ).astype({"cost_usd": "float64", "focus_area_id": "string"})
