@@ -65,6 +65,36 @@ CASES = [
         "update marts.indicator_values set score = 150 where city_id = 'khm-battambang' "
         "and score is not null",
     ),
+    # The comparability rules (issue 12): each on one deliberately bad row.
+    (
+        indicators.indicator_values_comparable,
+        "update marts.indicator_values set unit_type = 'city' "
+        "where city_id = 'khm-battambang' and indicator_id = 'pm25_concentration'",
+    ),
+    (
+        indicators.indicator_values_comparable,
+        "update marts.indicator_values set rank_set_size = 4 "
+        "where city_id = 'khm-battambang' and indicator_id = 'pm25_concentration'",
+    ),
+    (
+        indicators.indicator_values_comparable,
+        "update marts.indicator_values set rank_label = '25/31' "
+        "where city_id = 'khm-battambang' and indicator_id = 'national_electricity_access_pct'",
+    ),
+    (
+        indicators.indicator_values_comparable,
+        "update marts.indicator_values set denominator_unit_id = 'ghsl_ucdb2015:11165' "
+        "where city_id = 'khm-battambang' and indicator_id = 'population_density'",
+    ),
+    (
+        indicators.indicator_values_comparable,
+        "update marts.indicator_values set score = 50 "
+        "where city_id = 'khm-battambang' and indicator_id = 'land_use_efficiency'",
+    ),
+    (
+        indicators.focus_area_scores_gated,
+        "update marts.focus_area_scores set rank_set_size = 4 where rank_position is not null",
+    ),
 ]
 
 
