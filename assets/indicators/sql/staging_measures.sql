@@ -176,3 +176,26 @@ qualify row_number() over (
     partition by e.city_id, e.measure_id, e.year, e.unit_id, e.source_id
     order by e.figure_rank, e.source_ref, e.value, e.row_key
 ) = 1;
+
+-- Descriptions: shown by DBeaver and duckdb_columns(), exported as the data dictionary.
+comment on table staging.measures is 'Every measured quantity of every city: one row per city, measure, year, spatial unit and source, with the unit type, unit id and vintage (docs/METHODOLOGY.md §1). The only input of the indicator marts.';
+comment on column staging.measures.city_id is 'Registry city id';
+comment on column staging.measures.measure_id is 'Measure (population, land_area_km2, an infrastructure metric, country.<series>, projects_active, ...)';
+comment on column staging.measures.year is 'Year of the figure (null when the source states none)';
+comment on column staging.measures.value is 'The figure as published (never estimated here)';
+comment on column staging.measures.unit is 'Unit of the figure';
+comment on column staging.measures.boundary_type is 'Boundary type as stated by the source';
+comment on column staging.measures.source_id is 'Source';
+comment on column staging.measures.unit_ref is 'The unit within its source (GHSL uc_id, unit name, boundary reference)';
+comment on column staging.measures.unit_name is 'Name of the unit in its source';
+comment on column staging.measures.figure_kind is 'census, registered, estimate or modelled, as stated';
+comment on column staging.measures.source_ref is 'Reference (URL or file) of the source';
+comment on column staging.measures.row_key is 'Content key of the raw row (total order among candidates; never the file row number)';
+comment on column staging.measures.provenance is 'Raw record behind the figure (raw table#content key)';
+comment on column staging.measures.vintage is 'Source vintage';
+comment on column staging.measures.source_implausible is 'Why the source family flagged the figure implausible (null when not flagged)';
+comment on column staging.measures.unit_type is 'city, admin_region, urban_centre, agglomeration, metro_area, urban_extent, measurement_area or nation';
+comment on column staging.measures.unit_id is 'Spatial unit id (numerator and denominator of a ratio share it)';
+comment on column staging.measures.unit_vintage is 'Vintage of the unit''s boundary';
+comment on column staging.measures.is_pilot_unit is 'True for the registry''s pilot unit of the city';
+comment on column staging.measures.conflicting_source_values is 'True when the same source gave another value for this unit and year (the other stays in its staging table)';

@@ -54,3 +54,27 @@ qualify row_number() over (
     order by regexp_extract(vintage, '\d{4}(-\d{2})?(-\d{2})?') desc, source_file,
              try_cast(value as double)
 ) = 1;
+
+-- Descriptions: shown by DBeaver and duckdb_columns().
+comment on table staging.population_figures is 'Every published population and land-area figure of a city, every unit and source side by side (census and statistics offices, UN WUP 2018, GHSL UCDB 2015); projections kept but flagged.';
+comment on column staging.population_figures.city_id is 'Registry city id';
+comment on column staging.population_figures.year is 'Year of the figure (null when the source states none)';
+comment on column staging.population_figures.population is 'Population as published';
+comment on column staging.population_figures.area_km2 is 'Land area of the same unit as published with the figure (km2)';
+comment on column staging.population_figures.boundary_type is 'Boundary type (data/reference/boundary_types.csv)';
+comment on column staging.population_figures.unit_name is 'Name of the unit in its source';
+comment on column staging.population_figures.is_projection is 'True for a projection (UN WUP after 2018, or stated as such): never used as an observed value';
+comment on column staging.population_figures.source_id is 'Source';
+comment on column staging.population_figures.unit_ref is 'The unit within its source (GHSL uc_id, else the unit name)';
+comment on column staging.population_figures.figure_kind is 'census, registered, estimate or modelled, as stated (null when not stated)';
+comment on column staging.population_figures.row_key is 'Content key of the raw row (city/boundary/year/population; never the file row number)';
+comment on column staging.population_figures.provenance is 'Raw record behind the figure (raw table#content key)';
+comment on column staging.population_figures.vintage is 'Source vintage';
+comment on column staging.population_figures.source_ref is 'URL of the source';
+comment on table staging.country_indicators is 'National series of the 10 ASEAN countries (World Bank WDI, several vintages): one value per country, series and year, the newest vintage.';
+comment on column staging.country_indicators.country_iso3 is 'ISO3 country code';
+comment on column staging.country_indicators.indicator_code is 'World Bank series code';
+comment on column staging.country_indicators.year is 'Year';
+comment on column staging.country_indicators.value is 'Value as published';
+comment on column staging.country_indicators.vintage is 'Source vintage';
+comment on column staging.country_indicators.source_file is 'Source file or API answer';
