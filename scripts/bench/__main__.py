@@ -13,8 +13,10 @@ from pathlib import Path
 from scripts.bench.osm_extract import bench_osm_extract
 from scripts.bench.refresh import bench_refresh, bench_transform
 from scripts.bench.report import TARGETS, print_report, verdicts
-from scripts.bench.runner import REPO, child, machine
+from scripts.bench.report_growth import REPORT_SIZES, bench_report_growth
+from scripts.bench.runner import REPO, child, load_average, machine
 from scripts.bench.scaling import ANALYST_SIZE, REPORT_MAX, SIZES, bench_queries, publish_once
+from scripts.bench.suite import bench_test_suite
 from scripts.bench.synthetic import make_synthetic_build
 
 
@@ -28,7 +30,14 @@ def main() -> int:
         "--sizes", default=",".join(map(str, SIZES)), help="synthetic city counts, comma-separated"
     )
     parser.add_argument(
-        "--skip", default="", help="comma list of: refresh,transform,scaling,queries,osm_extract"
+        "--skip",
+        default="",
+        help="comma list of: refresh,transform,scaling,queries,osm_extract,report,tests",
+    )
+    parser.add_argument(
+        "--report-sizes",
+        default=",".join(map(str, REPORT_SIZES)),
+        help="synthetic city counts for the report step, comma-separated",
     )
     parser.add_argument(
         "--osm-20m", action="store_true", help="also the 20,000,000-node synthetic OSM extract"
@@ -77,6 +86,14 @@ def main() -> int:
         if "osm_extract" not in skip:
             print("OSM extract back-end on SYNTHETIC extracts ...", flush=True)
             res["osm_extract"] = bench_osm_extract(tmp, big=args.osm_20m)
+        if "report" not in skip:
+            print("report step on SYNTHETIC cities ...", flush=True)
+            report_sizes = [int(s) for s in args.report_sizes.split(",") if s]
+            res["report_growth"] = bench_report_growth(args.repeat, report_sizes, tmp, bundled)
+    if "tests" not in skip:  # last: it loads both cores for minutes
+        print("make test ...", flush=True)
+        res["test_suite"] = bench_test_suite()
+    res["machine"]["load_average_end"] = load_average()
     res["verdicts"] = [
         {"target": label, "passed": ok, "measured": figure} for label, ok, figure in verdicts(res)
     ]
