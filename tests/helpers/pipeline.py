@@ -21,6 +21,7 @@ from tests.helpers.replay import ReplayServer
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data"
+INSTANCE_YAML = REPO / "dagster_home" / "dagster.yaml"
 
 # Step retries off: the assets' RetryPolicy would wait 30 s + 90 s before a failing source fails
 # the run. Per-request retries (the HTTP client's) stay on.
@@ -71,7 +72,10 @@ def run_nightly(mp: pytest.MonkeyPatch, env: dict[str, str]) -> dg.ExecuteJobRes
     mp.setenv("DAGSTER_DISABLE_TELEMETRY", "1")
     for key, value in env.items():
         mp.setenv(key, value)
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():  # the instance settings of `make run` (storage)
+        shutil.copy(INSTANCE_YAML, home / "dagster.yaml")
     with dg.DagsterInstance.get() as instance:  # run history under this test's DAGSTER_HOME
         return dg.execute_job(
             dg.reconstructable(nightly_job), instance=instance, run_config=NO_RETRIES

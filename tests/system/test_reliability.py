@@ -80,6 +80,7 @@ def start_run(warehouse: Path, home: Path, log: Path, *, force: bool = True) -> 
         ASCN_RUN_LOG="debug",  # Dagster's full event log: the kill points wait for step starts
     )
     home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")  # as make run
     out = log.open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.run"],
