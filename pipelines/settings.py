@@ -231,7 +231,9 @@ class Settings:
             ),
             overpass_maxsize_bytes=int(
                 _number(
-                    "ASCN_OVERPASS_MAXSIZE_BYTES", d.overpass_maxsize_bytes, minimum=1_000_000,
+                    "ASCN_OVERPASS_MAXSIZE_BYTES",
+                    d.overpass_maxsize_bytes,
+                    minimum=1_000_000,
                     integer=True,
                 )  # fmt: skip
             ),
