@@ -26,10 +26,12 @@ EXPECTED_ASSETS = {
     "raw/worldbank_projects": "raw",
     "raw/iati_activities": "raw",
     "raw/project_register": "raw",
+    "raw/aiddata_gcdf_locations": "raw",
     "staging/reference": "staging",
     "staging/population": "staging",
     "staging/infrastructure": "staging",
     "staging/projects": "staging",
+    "staging/aiddata_locations": "staging",
     "staging/indicator_catalogue": "staging",
     "staging/measures": "staging",
     "marts/city_units": "marts",
@@ -45,6 +47,9 @@ EXPECTED_ASSETS = {
     "marts/donor_coordination": "marts",
     "marts/focus_area_funding_gaps": "marts",
     "marts/business_matches": "marts",
+    "marts/project_places": "marts",
+    "marts/opportunities": "marts",
+    "marts/company_registers": "marts",
     "publish/warehouse": "publish",
 }
 

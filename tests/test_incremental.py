@@ -97,7 +97,7 @@ def test_a_changed_file_rebuilds_exactly_its_downstream_assets(first) -> None:
     warehouse, data, _ = first
     catalogue = data / "catalogue" / "indicators.csv"
     original = catalogue.read_text(encoding="utf-8")
-    edited = original.replace("Residents of the city unit", "Residents of the city's unit", 1)
+    edited = original.replace("Residents of the registry's", "People living in the registry's", 1)
     assert edited != original
     catalogue.write_text(edited, encoding="utf-8")
     before = sha256(warehouse / "ascn.duckdb")

@@ -17,8 +17,8 @@ from warehouse.dictionary import QUERY as DICTIONARY_QUERY
 
 CITY_COLUMNS = [
     "city_id", "city_name", "indicator_id", "indicator_name", "focus_area_id", "level", "value",
-    "unit", "year", "data_year", "method", "rank_position", "rank_set_size", "quality_flags",
-    "source_id", "source_name", "vintage", "provenance", "gap_reason",
+    "unit", "year", "data_year", "estimate_method", "rank_position", "rank_set_size",
+    "quality_flags", "source_id", "source_name", "vintage", "provenance", "gap_reason",
 ]  # fmt: skip
 
 
@@ -65,7 +65,8 @@ def city_file(data: dict[str, Any], city: dict[str, Any], out: Path) -> str:
                 "indicator_id": k["indicator_id"], "indicator_name": k["name"],
                 "focus_area_id": k["focus_area_id"], "level": k["level"],
                 "value": v.get("value") if has else "", "unit": k["unit"],
-                "year": v.get("year"), "data_year": v.get("data_year"), "method": v.get("method"),
+                "year": v.get("year"), "data_year": v.get("data_year"),
+                "estimate_method": v.get("estimate_method"),
                 "rank_position": v.get("rank_position"), "rank_set_size": v.get("rank_set_size"),
                 "quality_flags": ";".join(v.get("quality_flags") or []),
                 "source_id": v.get("source_id"),

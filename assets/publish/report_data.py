@@ -111,8 +111,9 @@ def load_report_data(published_db: Path) -> dict[str, Any]:
             "marts.indicator_values",
             ["city_id", "indicator_id", "value", "unit"],
             [
-                "year", "data_year", "year_gap", "method", "estimated", "score", "rank",
-                "peer_rank", "peer_group", "quality_flags", "source_id", "vintage", "provenance",
+                "year", "data_year", "year_gap", "estimate_method", "estimated", "score",
+                "peer_rank_label", "peer_group", "quality_flags", "source_id", "vintage",
+                "provenance",
                 "boundary_type", "unit_type", "comparison_set_id", "rank_position",
                 "rank_set_size", "rank_label", "implausible", "not_ranked_reason",
                 "country_rank_position", "country_rank_set_size",
@@ -129,8 +130,8 @@ def load_report_data(published_db: Path) -> dict[str, Any]:
             "marts.focus_area_scores",
             ["city_id", "focus_area_id", "focus_area_name", "indicators_in_area"],
             [
-                "indicators_scored", "coverage", "score", "peer_score", "rank", "rank_position",
-                "rank_set_size", "not_scored_reason",
+                "indicators_scored", "coverage", "score", "peer_score", "rank_position",
+                "rank_set_size", "rank_label", "not_scored_reason",
             ],
         )  # fmt: skip
         source_loads = {
@@ -168,7 +169,6 @@ def load_report_data(published_db: Path) -> dict[str, Any]:
     for v in values:
         v["quality_flags"] = list(v["quality_flags"] or [])
         v["unit_type"] = v["unit_type"] or v["boundary_type"]
-        v["rank_position"], v["rank_set_size"] = rank_of(v)
     focus_names = {s["focus_area_id"]: s["focus_area_name"] for s in scores}
     focus_ids = sorted({k["focus_area_id"] for k in catalogue} | set(focus_names))
     focus_areas = [{"id": f, "name": focus_names.get(f) or f.replace("_", " ")} for f in focus_ids]
@@ -204,23 +204,6 @@ def load_report_data(published_db: Path) -> dict[str, Any]:
         "publication": publication,
         **projects,
     }
-
-
-def rank_of(v: dict[str, Any]) -> tuple[int | None, int | None]:
-    """(position, set size) of a value among its comparison set, or (None, None).
-
-    The marts' integer `rank_position`/`rank_set_size` when the file has them; for an older file,
-    the city-level "position/size" label (national values are never ranked among cities)."""
-    if v.get("rank_position") is not None and v.get("rank_set_size") is not None:
-        return int(v["rank_position"]), int(v["rank_set_size"])
-    label = v.get("rank")
-    if v.get("rank_set_size") is None and isinstance(label, str) and "/" in label:
-        if "national_context" in (v.get("quality_flags") or []):
-            return None, None
-        pos, _, size = label.partition("/")
-        if pos.strip().isdigit() and size.strip().isdigit():
-            return int(pos), int(size)
-    return None, None
 
 
 def shown_rank(v: dict[str, Any] | None) -> tuple[int, int] | None:

@@ -300,9 +300,7 @@ def city_summary(data: dict[str, Any], city: dict[str, Any], today: date) -> Sum
 
 def score_rank(s: dict[str, Any]) -> tuple[int, int] | None:
     """A focus-area score's rank among comparable cities, shown only for a large enough set."""
-    from assets.publish.report_data import rank_of
-
-    return shown_rank(dict(zip(("rank_position", "rank_set_size"), rank_of(s), strict=True)))
+    return shown_rank(s)
 
 
 def data_fa_name(data: dict[str, Any], fa_id: str | None) -> str:

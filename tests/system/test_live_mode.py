@@ -137,7 +137,7 @@ def test_live_run_publishes_the_world_bank_series_and_reports_its_cost(live):
     ]
     internet = indicator(db, BTB, "national_internet_users_pct")
     assert internet["value"] == pytest.approx(61.25)  # KHM 2022 as served
-    assert (internet["data_year"], internet["vintage"]) == ("2022", LASTUPDATED)
+    assert (internet["data_year"], internet["vintage"]) == (2022, LASTUPDATED)
 
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ def reference(con: duckdb.DuckDBPyConnection) -> None:
     """raw and staging cities, focus areas and boundary types from data/reference."""
     ref = REPO / "data" / "reference"
     for schema in ("raw", "staging", "marts"):
-        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create schema if not exists {schema}")  # noqa: S608 - fixed names
     cities = read_cities(ref / "cities.csv")  # noqa: F841 - read by DuckDB
     areas = pd.read_csv(ref / "focus_areas.csv", dtype=str)  # noqa: F841
     types = pd.read_csv(ref / "boundary_types.csv", dtype=str, keep_default_na=False)  # noqa: F841

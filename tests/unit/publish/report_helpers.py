@@ -79,18 +79,23 @@ def tiny_db(path: Path, evil_name: str = EVIL) -> Path:
         """
         create table marts.indicator_values as
         select city_id, indicator_id, value, unit, 2020 as year, data_year, 0 as year_gap,
-               'observed' as method, rank, peer_rank, '50k_200k' as peer_group,
+               'observed' as estimate_method, unit_type, unit_type || '/2020' as comparison_set_id,
+               pos as rank_position, size as rank_set_size,
+               case when size >= 5 then pos || '/' || size else 'too few to rank' end
+                 as rank_label,
+               'too few to rank' as peer_rank_label, '50k_200k' as peer_group,
                flags::varchar[] as quality_flags, 'src' as source_id, 'v2024' as vintage,
                prov as provenance
         from (values
-          ('khm-battambang', 'density', 10.0, 'persons per km2', '2020', '3/3', '2/2', [], 'p1'),
-          ('xxx-evil', 'density', 20.0, 'persons per km2', '2020', '2/3', '1/2', [], $prov),
-          ('vnm-big', 'density', 30.0, 'persons per km2', '2020', '1/3', '1/1', [], 'p3'),
-          ('xxx-evil', 'stops', 0.0, 'per km2', '2020', '1/1', '1/1', ['estimated'], 'p4'),
-          ('khm-battambang', 'slums', 40.0, 'percent', '2018', '1/2', '1/1',
+          ('khm-battambang', 'density', 10.0, 'persons per km2', '2020', 'city', 3, 3, [], 'p1'),
+          ('xxx-evil', 'density', 20.0, 'persons per km2', '2020', 'city', 2, 3, [], $prov),
+          ('vnm-big', 'density', 30.0, 'persons per km2', '2020', 'city', 1, 3, [], 'p3'),
+          ('xxx-evil', 'stops', 0.0, 'per km2', '2020', 'city', 1, 1, ['estimated'], 'p4'),
+          ('khm-battambang', 'slums', 40.0, 'percent', '2018', 'country', null, null,
            ['national_context'], 'p5'),
-          ('vnm-big', 'slums', 50.0, 'percent', '2018', '2/2', '1/1', ['national_context'], 'p6')
-        ) t(city_id, indicator_id, value, unit, data_year, rank, peer_rank, flags, prov)
+          ('vnm-big', 'slums', 50.0, 'percent', '2018', 'country', null, null,
+           ['national_context'], 'p6')
+        ) t(city_id, indicator_id, value, unit, data_year, unit_type, pos, size, flags, prov)
         """,
         {"prov": EVIL_PROV},
     )
@@ -108,15 +113,16 @@ def tiny_db(path: Path, evil_name: str = EVIL) -> Path:
         create table marts.focus_area_scores as
         select city_id, focus_area_id, focus_area_name, 2 as indicators_in_area,
                1 as indicators_scored, 0.5 as coverage, score, null::double as peer_score,
-               rank, reason as not_scored_reason
+               pos as rank_position, size as rank_set_size, 'too few to rank' as rank_label,
+               reason as not_scored_reason
         from (values
-          ('khm-battambang', 'built_infrastructure', 'Built Infrastructure', 55.5, '1/1', null),
-          ('khm-battambang', 'civic_social', 'Civic & Social', null, null, 'too few'),
-          ('xxx-evil', 'built_infrastructure', 'Built Infrastructure', null, null, $evil),
-          ('xxx-evil', 'civic_social', 'Civic & Social', null, null, 'too few'),
-          ('vnm-big', 'built_infrastructure', 'Built Infrastructure', null, null, 'too few'),
-          ('vnm-big', 'civic_social', 'Civic & Social', null, null, 'too few')
-        ) t(city_id, focus_area_id, focus_area_name, score, rank, reason)
+          ('khm-battambang', 'built_infrastructure', 'Built Infrastructure', 55.5, 1, 1, null),
+          ('khm-battambang', 'civic_social', 'Civic & Social', null, null, null, 'too few'),
+          ('xxx-evil', 'built_infrastructure', 'Built Infrastructure', null, null, null, $evil),
+          ('xxx-evil', 'civic_social', 'Civic & Social', null, null, null, 'too few'),
+          ('vnm-big', 'built_infrastructure', 'Built Infrastructure', null, null, null, 'too few'),
+          ('vnm-big', 'civic_social', 'Civic & Social', null, null, null, 'too few')
+        ) t(city_id, focus_area_id, focus_area_name, score, pos, size, reason)
         """,
         {"evil": evil_name},
     )

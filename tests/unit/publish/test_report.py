@@ -63,7 +63,7 @@ def test_escapes_everything_from_data(tmp_path: Path) -> None:
 
 
 def test_tiny_report_content(tmp_path: Path) -> None:
-    """The older published layout (rank labels, no comparison-set columns) still renders."""
+    """A hand-checkable page: navigation order, one chart per focus area, gaps, real zeros."""
     render_report(tiny_db(tmp_path / "tiny.duckdb"), tmp_path / "reports")
     html = (tmp_path / "reports" / "city" / "khm-battambang.html").read_text(encoding="utf-8")
     # Battambang is first in navigation (after "All cities" and "Downloads"), then by name.
@@ -82,8 +82,7 @@ def test_tiny_report_content(tmp_path: Path) -> None:
     assert 'id="chart-built_infrastructure"' in html and 'id="chart-civic_social"' in html
     assert 'id="standing"' in html and 'id="locator"' in html
     # Density 10, 20, 30 (neutral: low to high): Battambang at the left end, the middle city in
-    # the middle; all three are measured on different units (municipality/city proper
-    # unknown here: no unit column, so all in one set of year 2020) and drawn as comparable.
+    # the middle; all three are in one comparison set (city units, 2020).
     lo, hi = STRIP_LEFT, STRIP_RIGHT
     assert f'class="dot-city" cx="{float(lo)}"' in html
     assert f'class="dot-peer" cx="{(lo + hi) / 2}"' in html
@@ -95,8 +94,8 @@ def test_tiny_report_content(tmp_path: Path) -> None:
     # The evil city's 0.0 is a real zero and is shown as such.
     evil = (tmp_path / "reports" / "city" / "xxx-evil.html").read_text(encoding="utf-8")
     assert '<td class="num" data-label="Value">0</td>' in evil
-    # National value flagged as context and never ranked among cities; a "1/1" label of the
-    # older layout is a set of 1: too few to rank, so no rank is shown.
+    # National value flagged as context and never ranked among cities; the focus-area score's
+    # set of 1 is too few to rank, so no rank is shown.
     assert "national context" in html and "national, not ranked" in html
     assert "55.5" in html and "1/1" not in html and "rank 1 of 1" not in html
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
