@@ -4,7 +4,7 @@ Request: ``GET {base}/activity/select?q=...&fl=...&rows=R&sort=id asc&cursorMark
 header ``Ocp-Apim-Subscription-Key``. ``q`` is ``recipient_country_code:(KH OR LA)``, plus
 ``AND reporting_org_ref:("XM-DAC-46004" OR ...)`` when publishers are given. Deep paging uses
 Solr's cursor: start with ``cursorMark=*``; each response carries ``nextCursorMark``; stop when it
-equals the cursor that was sent (DOMAIN.md §4.3). The response is
+equals the cursor that was sent (docs/DOMAIN.md §4.3). The response is
 ``{"responseHeader": {...}, "response": {"numFound": N, "start": 0, "docs": [...]},
 "nextCursorMark": "..."}``; multivalued fields are arrays.
 

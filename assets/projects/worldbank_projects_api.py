@@ -4,7 +4,7 @@
 Request (one paged query per country): ``GET {base}?format=json&countrycode_exact=KH&fl=...
 &geocode=on&rows=R&os=N``. A page is ``{"rows": 10, "os": "0", "page": "1", "total": "79",
 "projects": {"P174379": {...}, ...}}``: ``projects`` is an object keyed by project id; ``os``,
-``page`` and ``total`` are strings (DOMAIN.md §4.2). ``fl`` asks for ``status`` and
+``page`` and ``total`` are strings (docs/DOMAIN.md §4.2). ``fl`` asks for ``status`` and
 ``last_stage_reached_name`` explicitly (v3 leaves them out of its default projection), the
 geocoded ``locations``, the sector shares ``sector1..5`` and the lender commitments.
 

@@ -1,7 +1,7 @@
 """IatiClient and parse_activity_docs against a local server imitating the IATI Datastore (Solr).
 
 All activity documents here are SYNTHETIC: built in code from the documented Solr response shape
-(DOMAIN.md §4.3: `response.docs[]`, multivalued fields as arrays, `nextCursorMark`). They
+(docs/DOMAIN.md §4.3: `response.docs[]`, multivalued fields as arrays, `nextCursorMark`). They
 describe no real activity. The fake server implements Solr cursor paging: `cursorMark=*` starts,
 each answer carries `nextCursorMark`, and the cursor comes back unchanged once the results end.
 """

@@ -1,8 +1,8 @@
 """WorldBankProjectsClient and parse_projects_payload against a local HTTP server.
 
 Happy-path bodies wrap the real World Bank project records in tests/fixtures (CC BY 4.0, see
-tests/fixtures/README.md) in the API's page shape (DOMAIN.md §4.2): `projects` keyed by id,
-`os`/`page`/`total` as strings. `CURRENT` is the current-format record shown in DOMAIN.md §4.2
+tests/fixtures/README.md) in the API's page shape (docs/DOMAIN.md §4.2): `projects` keyed by id,
+`os`/`page`/`total` as strings. `CURRENT` is the current-format record shown in docs/DOMAIN.md §4.2
 (US closing date, amounts with thousands commas, country arrays).
 """
 
