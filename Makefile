@@ -28,9 +28,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# One pytest worker per core (pytest-xdist); ASCN_TEST_WORKERS=0 runs the tests in one process.
 test: install lint  ## lint, load the definitions, run every test
 	$(BIN)/dagster definitions validate -w workspace.yaml
-	$(BIN)/pytest
+	$(BIN)/pytest -n $${ASCN_TEST_WORKERS:-auto}
 
 dev: install  ## Dagster UI (webserver + daemon) on 127.0.0.1:3000, run history in dagster_home/
 	exec $(BIN)/python -m pipelines.dev -w workspace.yaml -h $${ASCN_UI_HOST:-127.0.0.1} -p $${ASCN_UI_PORT:-3000}
