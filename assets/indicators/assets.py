@@ -12,6 +12,7 @@ import duckdb
 
 from assets.indicators.catalogue import load_catalogue
 from assets.indicators.marts import MARTS, SQL_DIR, Mart, MartBuilder
+from pipelines.framework.asset_defaults import REGISTRY
 from pipelines.framework.sql_assets import sql_asset, table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
@@ -21,7 +22,7 @@ from warehouse.db import defined_tables
 @dg.asset(
     key=["staging", "indicator_catalogue"],
     group_name="staging",
-    deps=[dg.AssetKey(["staging", "reference"])],
+    deps=[REGISTRY],
     kinds={"duckdb", "csv"},
 )
 def staging_indicator_catalogue(

@@ -21,9 +21,9 @@ from assets.infrastructure.sources import (
     sdg_11_2_1_source,
     street_network_source,
 )
-from assets.population.assets import REGISTRY, RETRY
 from assets.reference.cities import CityMatcher
 from assets.reference.vocabularies import focus_areas
+from pipelines.framework.asset_defaults import REGISTRY, RETRY
 from pipelines.framework.landing import (
     Payload,
     file_bytes,
@@ -158,7 +158,7 @@ def raw_sdg_11_2_1(
         dg.AssetKey(["raw", k])
         for k in ("osm_metrics", "ghsl_street_network", "health_facilities", "sdg_11_2_1")
     ]
-    + [dg.AssetKey(["staging", "population"]), dg.AssetKey(["staging", "reference"])],
+    + [dg.AssetKey(["staging", "population"]), REGISTRY],
     group_name="staging",
     kinds={"duckdb", "sql"},
 )

@@ -31,8 +31,8 @@ import shapely
 from shapely.geometry import shape
 
 from assets.infrastructure.geometry import area_km2, ring_polygon
-from assets.infrastructure.metric_rows import to_number
 from assets.infrastructure.osm_model import MeasurementArea, RelationCandidate
+from pipelines.framework.csv_text import to_number
 from pipelines.framework.rejects import reject, rejects_frame
 
 BOUNDARY_COLUMNS = [

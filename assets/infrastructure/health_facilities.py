@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.infrastructure.metric_rows import csv_rows, metric_frame, to_number
+from assets.infrastructure.metric_rows import metric_frame
 from assets.reference.cities import CityMatcher
+from pipelines.framework.csv_text import csv_rows, to_number
 from pipelines.framework.rejects import reject, rejects_frame
 
 MIMU_BOUNDARY_TYPES = {

@@ -7,9 +7,6 @@ OSM back-ends add the measurement-area columns (`OSM_COLUMNS`).
 
 from __future__ import annotations
 
-import csv
-import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -117,18 +114,3 @@ def measured_area_row(
 
 # Where a measured area row says its areas came from (a label, not a path that is read).
 BOUNDARIES_URI = "data/reference/city_boundaries.csv"
-
-
-def csv_rows(path: Path) -> list[dict[str, str]]:
-    """A bundled CSV as dicts (a UTF-8 byte-order mark is dropped)."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        return list(csv.DictReader(fh))
-
-
-def to_number(value: Any) -> float | None:
-    """A cell as float; None for empty, non-numeric or NaN cells (missing stays missing)."""
-    try:
-        f = float(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f

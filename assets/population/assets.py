@@ -12,16 +12,13 @@ from assets.population.worldbank_page import SOURCE
 from assets.population.wup import read_wup2018
 from assets.reference.cities import CityMatcher
 from assets.reference.vocabularies import boundary_types
+from pipelines.framework.asset_defaults import REGISTRY, RETRY
 from pipelines.framework.http_traffic import log_traffic, traffic_metadata
 from pipelines.framework.landing import land, land_files, permanent_errors_fail_fast
-from pipelines.framework.rejects import NO_REJECTS
 from pipelines.framework.sql_assets import sql_asset
 from pipelines.resources import SourcesResource, WarehouseResource
 
 SQL_DIR = Path(__file__).with_name("sql")
-
-RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
-REGISTRY = dg.AssetKey(["staging", "reference"])
 
 
 def registry_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -92,7 +89,7 @@ def raw_worldbank_indicators(
     with warehouse.connect() as con:
         return land(
             context, con, table="worldbank_indicators", payload=delivery.payload,
-            parse=lambda: (delivery.read(), NO_REJECTS), metadata=traffic_metadata(source.traffic),
+            parse=delivery.parse, metadata=traffic_metadata(source.traffic),
         )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.population.csv_text import number, read_csv_text, require_columns
+from pipelines.framework.csv_text import read_csv_text, require_columns, to_number
 from pipelines.framework.rejects import reject, rejects_frame
 
 CENSUS_COLUMNS = [
@@ -38,16 +38,16 @@ def _row_problems(
     problems: list[tuple[str, str, str]] = []
     if rec["city_id"] not in city_ids:
         problems.append(("city_id", rec["city_id"], "unknown city_id"))
-    pop = number(rec["population"])
+    pop = to_number(rec["population"])
     if pop is None or pop < 0 or pop != int(pop):
         problems.append(
             ("population", rec["population"], "population is not a non-negative whole number")
         )
     if rec["year"]:
-        year = number(rec["year"])
+        year = to_number(rec["year"])
         if year is None or year != int(year) or not 1900 <= year <= dt.date.today().year:
             problems.append(("year", rec["year"], "impossible year"))
-    if rec["area_km2"] and ((a := number(rec["area_km2"])) is None or a <= 0):
+    if rec["area_km2"] and ((a := to_number(rec["area_km2"])) is None or a <= 0):
         problems.append(("area_km2", rec["area_km2"], "area is not a positive number"))
     if rec["boundary_type"] not in boundary_types:
         problems.append(("boundary_type", rec["boundary_type"], "unknown boundary type"))

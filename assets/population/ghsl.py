@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.population.csv_text import number, read_csv_text, require_columns
 from assets.reference.cities import CityMatcher
+from pipelines.framework.csv_text import read_csv_text, require_columns, to_number
 from pipelines.framework.rejects import reject, rejects_frame
 
 #: source column -> our column
@@ -49,7 +49,7 @@ def read_ghsl_urban_centres(
     for i, rec in enumerate(df.to_dict("records"), start=1):
         city_id = matcher.id_for(rec["ascn_city"], rec["ascn_country_iso3"])
         problems = [] if city_id else [("ascn_city", rec["ascn_city"], "unknown city")]
-        values = {f: number(rec[f]) for f in ["uc_id", *GHSL_FIELDS]}
+        values = {f: to_number(rec[f]) for f in ["uc_id", *GHSL_FIELDS]}
         problems += [
             (f, rec[f], "not a non-negative number")
             for f, v in values.items()

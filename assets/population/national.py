@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.population.csv_text import read_csv_text, require_columns
 from assets.population.worldbank_api import parse_page
+from pipelines.framework.csv_text import read_csv_text, require_columns
 from pipelines.framework.http import SourceError
 
 NATIONAL_COLUMNS = ["country_iso3", "indicator_code", "year", "value", "vintage", "source_file"]

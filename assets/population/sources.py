@@ -9,34 +9,22 @@ factory `worldbank_indicators_source` picks one from the settings, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
 
-from assets.population.csv_text import read_csv_text, require_columns
 from assets.population.national import read_national_snapshot
 from assets.population.worldbank_api import SOURCE, WorldBankClient
 from assets.reference.countries import asean_iso3
+from pipelines.framework.csv_text import read_csv_text, require_columns
 from pipelines.framework.http import SourceError, Traffic, http_client
-from pipelines.framework.landing import Payload, file_bytes
+from pipelines.framework.landing import Delivery, Payload, file_bytes
 from pipelines.settings import Settings
 
 #: years asked from the live API (the bundled files hold what they hold)
 LIVE_DATES = "2000:2030"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What a source delivered (`payload`) and how to read it into rows (`read`).
-
-    `read` runs only when the payload changed since the last load (see `land`).
-    """
-
-    payload: Payload
-    read: Callable[[], pd.DataFrame]
 
 
 class WorldBankIndicatorsSource(Protocol):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.population.csv_text import number, read_csv_text, require_columns
 from assets.reference.cities import CityMatcher
+from pipelines.framework.csv_text import read_csv_text, require_columns, to_number
 from pipelines.framework.rejects import reject, rejects_frame
 
 # WUP 2018 F22 does not flag estimates vs projections. The only hint in the bundled sources is
@@ -56,7 +56,7 @@ def read_wup2018(path: Path | str, matcher: CityMatcher) -> tuple[pd.DataFrame, 
             text = rec[year].strip()
             if not text:
                 continue
-            value = number(text)
+            value = to_number(text)
             if value is None or value < 0:
                 rejects.append(reject(path, i, year, text, "not a non-negative number"))
                 continue

@@ -18,7 +18,6 @@ from assets.projects.lookups import country_names, load_lookups
 from assets.projects.register_landing import land_registers
 from assets.projects.schema import fetch_frame, typed
 from assets.projects.sources import (
-    Delivery,
     aiddata_source,
     iati_source,
     register_listing,
@@ -26,14 +25,12 @@ from assets.projects.sources import (
 )
 from assets.projects.staging import aiddata_city_links
 from assets.reference.countries import asean_iso2
+from pipelines.framework.asset_defaults import REGISTRY, RETRY
 from pipelines.framework.inbox import InboxMissingError
-from pipelines.framework.landing import land, permanent_errors_fail_fast
+from pipelines.framework.landing import Delivery, land, permanent_errors_fail_fast
 from pipelines.framework.sql_assets import table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
-
-REFERENCE = dg.AssetKey(["staging", "reference"])  # staging.cities, staging.focus_areas
-RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
 
 
 def _land_delivery(
@@ -101,7 +98,7 @@ def raw_aiddata_gcdf_locations(
 @dg.asset(
     key=["staging", "aiddata_locations"],
     group_name="staging",
-    deps=[dg.AssetKey(["raw", "aiddata_gcdf_locations"]), dg.AssetKey(["staging", "reference"])],
+    deps=[dg.AssetKey(["raw", "aiddata_gcdf_locations"]), REGISTRY],
     kinds={"duckdb", "pandas"},
 )
 def staging_aiddata_locations(
@@ -144,9 +141,7 @@ _AIDDATA_TYPES = {
 }  # fmt: skip
 
 
-@dg.asset(
-    key=["raw", "project_register"], group_name="raw", deps=[REFERENCE], kinds={"csv", "xlsx"}
-)
+@dg.asset(key=["raw", "project_register"], group_name="raw", deps=[REGISTRY], kinds={"csv", "xlsx"})
 def raw_project_register(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
 ) -> dg.MaterializeResult:

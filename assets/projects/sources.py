@@ -23,7 +23,7 @@ when the payload changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,26 +36,12 @@ from assets.projects.worldbank_export import export_as_of, export_files, read_ex
 from assets.projects.worldbank_projects_api import WorldBankProjectsClient, parse_projects_payload
 from pipelines.framework import inbox
 from pipelines.framework.http import HttpClient, http_client
-from pipelines.framework.landing import Payload, file_bytes
-from pipelines.framework.rejects import NO_REJECTS
+from pipelines.framework.landing import Delivery, Payload, file_bytes
 from pipelines.settings import Settings
 
 WORLDBANK_PROJECTS_FILE = "worldbank_projects_asean_2013.json"
 DOCUMENTED_PROJECTS_FILE = "documented_city_projects.csv"
 NO_IATI_SNAPSHOT = "offline: no IATI snapshot"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What a source delivered (`payload`) and how to read it into rows (`read`), or into rows
-    and rejected rows (`parse`, for sources that quarantine bad rows)."""
-
-    payload: Payload
-    read: Callable[[], pd.DataFrame]
-    parse_rows: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = None
-
-    def parse(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return self.parse_rows() if self.parse_rows else (self.read(), NO_REJECTS)
 
 
 class WorldBankProjectsSource(Protocol):

@@ -45,12 +45,12 @@ from assets.projects.schema import (
     typed,
 )
 from assets.projects.sources import DOCUMENTED_PROJECTS_FILE
+from pipelines.framework.asset_defaults import REGISTRY
 from pipelines.framework.sql_assets import table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.settings import Settings
 
-REFERENCE = dg.AssetKey(["staging", "reference"])  # staging.cities, staging.focus_areas
 # The bundled documented projects state what the cited pages said when the rows were compiled
 # (data/sources/PROJECT_SOURCES.md): their statuses hold as of that day.
 DOCUMENTED_AS_OF = date(2026, 11, 27)
@@ -70,7 +70,7 @@ SOURCE_LABEL = {
         dg.AssetKey(["raw", "worldbank_projects"]),
         dg.AssetKey(["raw", "iati_activities"]),
         dg.AssetKey(["raw", "project_register"]),
-        REFERENCE,
+        REGISTRY,
     ],
     kinds={"duckdb", "pandas"},
 )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipelines.framework.http import SourceError
 from pipelines.framework.inbox import file_sha256
+from pipelines.framework.rejects import NO_REJECTS
 from pipelines.framework.table_metadata import table_metadata
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import WarehouseResource
@@ -48,6 +49,22 @@ class Payload:
     uri: str
     data: bytes
     vintage: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a source delivered (`payload`) and how to read it into rows (`read`), or into rows
+    and rejected rows (`parse`, for sources that quarantine bad rows).
+
+    The reading runs only when the payload changed since the last load (see `land`).
+    """
+
+    payload: Payload
+    read: Callable[[], pd.DataFrame]
+    parse_rows: Parser | None = None
+
+    def parse(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return self.parse_rows() if self.parse_rows else (self.read(), NO_REJECTS)
 
 
 def land(

@@ -1,12 +1,15 @@
-"""Reading the bundled population CSV files as text, with errors that name the file and field.
+"""Reading bundled CSV files as text, with errors that name the file and field.
 
-Every reader of this family uses these three helpers, so a file problem is reported the same way
+Every reader of a bundled CSV uses these helpers, so a file problem is reported the same way
 everywhere: ``ValueError`` whose message starts with the file path.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -19,6 +22,12 @@ def read_csv_text(path: Path | str) -> pd.DataFrame:
         raise ValueError(f"{path}: cannot read CSV ({exc})") from exc
 
 
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    """A CSV as dicts of text (a UTF-8 byte-order mark is dropped)."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
 def require_columns(df: pd.DataFrame, columns: list[str], path: Path | str) -> None:
     """Raise ValueError naming the file and every missing column."""
     missing = [c for c in columns if c not in df.columns]
@@ -26,10 +35,10 @@ def require_columns(df: pd.DataFrame, columns: list[str], path: Path | str) -> N
         raise ValueError(f"{path}: missing required column(s) {', '.join(missing)}")
 
 
-def number(text: str) -> float | None:
-    """Parse a plain decimal number; None if the text is not one."""
+def to_number(value: Any) -> float | None:
+    """A cell as float; None for empty, non-numeric or NaN cells (missing stays missing)."""
     try:
-        value = float(text)
+        f = float(str(value).strip())
     except (TypeError, ValueError):
         return None
-    return value if pd.notna(value) else None
+    return None if math.isnan(f) else f
