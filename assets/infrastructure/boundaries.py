@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,7 +208,3 @@ def _read_geojson(file: Path) -> dict[str, dict[str, Any]]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{file}: not a readable geoBoundaries GeoJSON file ({exc})") from exc
     return features
-
-
-def all_areas(cities: Sequence[CityAreas]) -> list[MeasurementArea]:
-    return [a for c in cities for a in c.areas]

@@ -25,7 +25,6 @@ from assets.publish.strings import t
 
 OUTLINES = Path("sources") / "maps" / "ne_110m_admin0_asean.geojson"
 K = 16.0  # SVG units per degree
-PALETTE = ["#dbe9f6", "#a5cbe6", "#68a7d4", "#2f7dbf", "#0b4f8a"]  # light (worse) -> dark (better)
 MAP_INDICATORS = ["population", "population_density", "pm25_concentration", "pt_access_pct"]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +92,12 @@ def read_cities(path: Path | str) -> pd.DataFrame:
 
 
 class CityMatcher:
-    """Registry cities by id, by name (English, local, alternative) and by name inside free text."""
+    """Registry cities by id and by name (English, local, alternative; accents folded)."""
 
     def __init__(self, cities: pd.DataFrame):
         self.ids: dict[str, str] = {}
         self.by_name: dict[str, set[str]] = {}
         self.country: dict[str, str] = {}
-        self.patterns: list[tuple[str, re.Pattern[str]]] = []
         for rec in cities.to_dict("records"):
             city_id = _text(rec.get("city_id"))
             if not city_id:
@@ -108,7 +106,6 @@ class CityMatcher:
             self.country[city_id] = (_text(rec.get("country_iso3")) or "").upper()
             for name in sorted(self._names(rec)):
                 self.by_name.setdefault(fold(name), set()).add(city_id)
-                self.patterns.append((city_id, self._pattern(name)))
 
     @staticmethod
     def _names(rec: dict[str, Any]) -> set[str]:
@@ -124,13 +121,6 @@ class CityMatcher:
             if " " in name and not NO_SPACE_SCRIPTS.search(name):
                 names.add(name.replace(" ", ""))
         return names
-
-    @staticmethod
-    def _pattern(name: str) -> re.Pattern[str]:
-        folded = re.escape(fold(name))
-        if NO_SPACE_SCRIPTS.search(name):
-            return re.compile(folded)
-        return re.compile(rf"(?<!\w){folded}(?!\w)")
 
     def resolve(self, value: str) -> tuple[str | None, str | None, str | None]:
         """A cell naming one city -> (city_id, how it matched: explicit/name, problem)."""
@@ -155,16 +145,3 @@ class CityMatcher:
             return next(iter(found))
         guess = city_slug_id(name, iso3)
         return self.ids.get(guess.casefold())
-
-    def find_in(self, texts: Iterable[str | None], countries: set[str] | None) -> list[str]:
-        """Every city named in `texts` (in registry order), optionally only in `countries`."""
-        hay = " \n ".join(fold(t) for t in texts if t)
-        if not hay.strip():
-            return []
-        found: list[str] = []
-        for city_id, pattern in self.patterns:
-            if countries and self.country.get(city_id) not in countries:
-                continue
-            if city_id not in found and pattern.search(hay):
-                found.append(city_id)
-        return found

@@ -62,17 +62,3 @@ UNIT_TYPES = (
     "city", "admin_region", "urban_centre", "agglomeration", "metro_area", "urban_extent",
     "measurement_area", "nation",
 )  # fmt: skip
-
-
-def unit_types(settings: Settings | None = None) -> dict[str, str]:
-    """Boundary type -> unit type (data/reference/boundary_types.csv, column unit_type)."""
-    path = (settings or Settings.from_env()).reference_dir / "boundary_types.csv"
-    out = {}
-    for line, (k, v) in enumerate(_column_pairs(path, "boundary_type", "unit_type").items(), 2):
-        if v not in (*UNIT_TYPES, "pilot"):
-            raise ValueError(
-                f"{path}: line {line}, field unit_type: {v!r} is not one of "
-                f"{', '.join((*UNIT_TYPES, 'pilot'))}"
-            )
-        out[k] = v
-    return out

@@ -108,26 +108,6 @@ def test_id_for_falls_back_to_the_id_convention() -> None:
     assert CityMatcher(REGISTRY).id_for("dki jakarta!", "IDN") == "idn-dki-jakarta"
 
 
-# ---------------------------------------------------------------- find_in: names inside text
-
-
-def test_find_in_free_text(matcher: CityMatcher) -> None:
-    texts = ["Water supply for Danang and Ha Noi", None, "Battambang sewerage"]
-    # registry order, each city once
-    assert matcher.find_in(texts, None) == ["khm-battambang", "vnm-da-nang", "vnm-hanoi"]
-    assert matcher.find_in(texts, {"KHM"}) == ["khm-battambang"]
-
-
-def test_find_in_khmer_text_without_spaces(matcher: CityMatcher) -> None:
-    # "project in Battambang province" written without spaces between words
-    assert matcher.find_in(["គម្រោងនៅខេត្តបាត់ដំបង"], None) == ["khm-battambang"]
-
-
-def test_find_in_respects_word_boundaries(matcher: CityMatcher) -> None:
-    assert matcher.find_in(["Hanoians and Jakartans"], None) == []
-    assert matcher.find_in([None, ""], None) == []
-
-
 def test_fold() -> None:
     assert fold("Đà Nẵng") == "da nang"
     assert fold("Thành phố Hồ Chí Minh") == "thanh pho ho chi minh"
