@@ -20,21 +20,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from assets.infrastructure.boundaries import CityAreas
 from assets.infrastructure.geometry import (
-    bounds_overlap,
+    bounds_overlap_many,
     closed_way_polygon,
     line,
-    point,
     rings_polygon,
 )
 from assets.infrastructure.measure import Measurer
 from assets.infrastructure.metric_catalogue import catalogue_specs
 from assets.infrastructure.metric_rows import OSM_COLUMNS, measured_row, metric_frame
-from assets.infrastructure.osm_model import Feature, MetricSpec, Progress, no_progress
+from assets.infrastructure.osm_model import MetricSpec, Progress, no_progress
 
 
 def measure_with_extract(
@@ -51,7 +52,6 @@ def measure_with_extract(
     """
     import osmium  # local import: only this back-end needs libosmium
     import osmium.filter
-    import osmium.geom
 
     path = Path(pbf_path)
     if not path.is_file():
@@ -70,7 +70,7 @@ def measure_with_extract(
     measurer = Measurer(specs, areas)
     # Two instances of the same filter: one for the area pass, one for the main pass.
     area_filter, tag_filter = (_cpp_filter(osmium.filter, specs) for _ in range(2))
-    seen, latest, header_ts = 0, None, None
+    seen, header_ts = 0, None
     watcher = _ReadProgress(path, progress, progress_every)
     try:
         processor = (
@@ -80,31 +80,14 @@ def measure_with_extract(
             .with_filter(tag_filter)
         )
         header_ts = processor.header.get("osmosis_replication_timestamp", "") or None
+        candidates = _Candidates(measurer, timestamps=header_ts is None)
         watcher.start()
-        west, south, east, north = measurer.bounds
-        wkb = osmium.geom.WKBFactory()
-        for obj in processor:
-            seen += 1
-            if obj.is_node():  # a node outside every area's envelope needs no tag check
-                loc = obj.location
-                if not loc.valid() or not (west <= loc.lon <= east and south <= loc.lat <= north):
-                    continue
-            matched = measurer.match(obj.tags)
-            if not matched:
-                measurer.tally.objects += 1
-                measurer.tally.unmatched += 1
-                continue
-            feature = _feature_from_osmium(obj, (west, south, east, north), wkb)
-            if feature is None:  # outside every area (or without a location)
-                continue
-            ts = obj.timestamp
-            if ts is not None and ts.year > 1970 and (latest is None or ts > latest):
-                latest = ts
-            measurer.add(feature, matched)
+        seen = _read(processor, measurer, candidates)
     except RuntimeError as exc:  # libosmium reports unreadable input as RuntimeError
         raise ValueError(f"OSM extract {path}: cannot be read as OSM data ({exc})") from exc
     finally:
         watcher.stop()
+    latest = candidates.latest if header_ts is None else None
     if seen == 0 and not _has_objects(osmium, path):
         raise ValueError(f"OSM extract {path}: contains no OSM objects")
     tally = measurer.result()
@@ -160,58 +143,169 @@ def _has_objects(osmium: Any, path: Path) -> bool:
     return False
 
 
-def _feature_from_osmium(
-    obj: Any, box: tuple[float, float, float, float], wkb: Any = None
-) -> Feature | None:
-    """A pyosmium node, way or multipolygon area -> Feature; None for what is not measured or
-    lies wholly outside `box` (west, south, east, north: every measurement area's envelope).
+def _read(processor: Any, measurer: Measurer, candidates: _Candidates) -> int:
+    """The one pass over what libosmium lets through; returns how many objects reached Python.
 
-    `wkb` (an `osmium.geom.WKBFactory`) builds way and area geometries in C++; without it, or
-    for a way with nodes missing from a cut extract, they are built from the node list."""
-    w, s, e, n = box
-    if obj.is_node():
-        loc = obj.location
-        if not loc.valid() or not (w <= loc.lon <= e and s <= loc.lat <= n):
-            return None
-        return Feature("node", obj.id, _tags(obj), line=point(loc.lon, loc.lat))
-    if obj.is_way():
-        geom = _wkb(wkb.create_linestring, obj) if wkb is not None else None
-        if geom is None:
+    Per object only what cannot wait: a node's location against every area's envelope, the
+    catalogue's tags (one lookup per key the filters read; the match is remembered per
+    combination), libosmium's WKB of a matched way or multipolygon. Geometries are built,
+    boxed and measured in batches (`_Candidates`)."""
+    from osmium.osm import Area, Node, Way
+
+    west, south, east, north = measurer.bounds
+    keys, match, tally = measurer.filter_keys, measurer.match_values, measurer.tally
+    seen = 0
+    for obj in processor:
+        seen += 1
+        cls = type(obj)
+        if cls is Node:  # a node outside every area's envelope needs no tag check
+            loc = obj.location
+            if not loc.valid():
+                continue
+            lon, lat = loc.lon, loc.lat
+            if not (west <= lon <= east and south <= lat <= north):
+                continue
+        tags = obj.tags
+        matched = match(tuple([tags.get(k) for k in keys]))
+        if not matched:
+            tally.objects += 1
+            tally.unmatched += 1
+            continue
+        if cls is Node:
+            candidates.node(obj, lon, lat, matched)
+        elif cls is Way:
+            candidates.way(obj, matched)
+        elif cls is Area and not obj.from_way():
+            candidates.area(obj, matched)
+        # relations themselves (their geometry arrives as an area) and areas of closed ways
+        # (measured as the way) are not measured
+    candidates.flush()
+    return seen
+
+
+class _Candidates:
+    """Matched objects waiting to be measured: libosmium's WKB (or a geometry built from the
+    node list), their metrics and ids, turned into shapely geometries, boxed and measured
+    `BATCH` at a time with vectorised shapely (`Measurer.add_batch`).
+
+    What `flush` measures equals measuring, object by object: a node's point; a way's line
+    (libosmium's, or for a way with nodes missing from a cut extract the line through the
+    nodes it has) and for a closed way its polygon; a multipolygon's area. Objects wholly
+    outside every area's envelope are dropped, uncounted."""
+
+    BATCH = 20_000
+
+    def __init__(self, measurer: Measurer, timestamps: bool):
+        import osmium.geom
+
+        self.measurer, self.timestamps = measurer, timestamps
+        self.latest: Any = None  # newest object timestamp (only when `timestamps`)
+        wkb = osmium.geom.WKBFactory()
+        self._line_wkb, self._area_wkb = wkb.create_linestring, wkb.create_multipolygon
+        self._errors = (osmium.InvalidLocationError, RuntimeError)  # RuntimeError: geometry
+        self._clear()
+
+    def _clear(self) -> None:
+        self.osm_types: list[str] = []
+        self.ids: list[int] = []
+        self.matched: list[tuple[int, ...]] = []
+        self.closed: list[bool] = []
+        self.wkb_at: list[int] = []  # positions whose geometry is WKB (hex)
+        self.wkb: list[str] = []
+        self.geom_at: list[int] = []  # positions whose geometry was built here
+        self.geoms: list[BaseGeometry] = []
+        self.point_at: list[int] = []  # nodes
+        self.points: list[tuple[float, float]] = []
+        self.stamps: list[Any] = []
+
+    def _add(self, osm_type: str, osm_id: int, matched: tuple[int, ...], closed: bool) -> int:
+        at = len(self.osm_types)
+        self.osm_types.append(osm_type)
+        self.ids.append(osm_id)
+        self.matched.append(matched)
+        self.closed.append(closed)
+        return at
+
+    def node(self, obj: Any, lon: float, lat: float, matched: tuple[int, ...]) -> None:
+        self.point_at.append(self._add("node", obj.id, matched, False))
+        self.points.append((lon, lat))
+        if self.timestamps:
+            self.stamps.append(obj.timestamp)
+        if len(self.osm_types) >= self.BATCH:
+            self.flush()
+
+    def way(self, obj: Any, matched: tuple[int, ...]) -> None:
+        try:
+            hexwkb, geom = self._line_wkb(obj), None
+        except self._errors:
             # Nodes outside a cut extract have no location: the way is measured by the rest.
-            pts = [(nd.lon, nd.lat) for nd in obj.nodes if nd.location.valid()]
-            geom = line(pts)
-        if geom is None or not bounds_overlap(geom.bounds, (w, s, e, n)):
-            return None
-        closed = obj.is_closed() and geom.geom_type == "LineString"
-        polygon = closed_way_polygon(list(geom.coords)) if closed else None
-        return Feature("way", obj.id, _tags(obj), line=geom, polygon=polygon)
-    if obj.is_area() and not obj.from_way():
-        polygon = _wkb(wkb.create_multipolygon, obj) if wkb is not None else None
-        if polygon is None:
+            hexwkb, geom = None, line([(nd.lon, nd.lat) for nd in obj.nodes if nd.location.valid()])
+            if geom is None:
+                return
+        self._geometry(self._add("way", obj.id, matched, obj.is_closed()), hexwkb, geom, obj)
+
+    def area(self, obj: Any, matched: tuple[int, ...]) -> None:
+        try:
+            hexwkb, geom = self._area_wkb(obj), None
+        except self._errors:
             outer, inner = [], []
             for ring in obj.outer_rings():
                 outer.append([(nd.lon, nd.lat) for nd in ring])
                 inner.extend([(nd.lon, nd.lat) for nd in r] for r in obj.inner_rings(ring))
-            polygon = rings_polygon(outer, inner)
-        if polygon is None or not bounds_overlap(polygon.bounds, (w, s, e, n)):
-            return None
-        return Feature("relation", obj.orig_id(), _tags(obj), polygon=polygon)
-    return None  # relations themselves (their geometry arrives as an area) and way-areas
+            hexwkb, geom = None, rings_polygon(outer, inner)
+            if geom is None:
+                return
+        self._geometry(self._add("relation", obj.id, matched, False), hexwkb, geom, obj)
 
+    def _geometry(self, at: int, hexwkb: str | None, geom: Any, obj: Any) -> None:
+        if hexwkb is not None:
+            self.wkb_at.append(at)
+            self.wkb.append(hexwkb)
+        else:
+            self.geom_at.append(at)
+            self.geoms.append(geom)
+        if self.timestamps:
+            self.stamps.append(obj.timestamp)
+        if len(self.osm_types) >= self.BATCH:
+            self.flush()
 
-def _wkb(create: Any, obj: Any) -> Any:
-    """The shapely geometry libosmium builds for `obj`, or None when it cannot (missing
-    locations, a way of one node, rings that do not close)."""
-    import osmium
-
-    try:
-        return shapely.from_wkb(bytes.fromhex(create(obj)))
-    except (osmium.InvalidLocationError, RuntimeError, ValueError):  # RuntimeError: geometry
-        return None
-
-
-def _tags(obj: Any) -> dict[str, str]:
-    return {t.k: t.v for t in obj.tags}
+    def flush(self) -> None:
+        """Measure what is waiting (see the class docstring)."""
+        n = len(self.osm_types)
+        if n == 0:
+            return
+        geoms = np.full(n, None, dtype=object)
+        if self.wkb:
+            geoms[self.wkb_at] = shapely.from_wkb(self.wkb)
+        if self.geoms:
+            built = np.empty(len(self.geoms), dtype=object)
+            built[:] = self.geoms
+            geoms[self.geom_at] = built
+        if self.points:
+            geoms[self.point_at] = shapely.points(np.asarray(self.points, dtype=float))
+        box = shapely.bounds(geoms)  # NaN for an empty geometry: "overlapping", as before
+        keep = shapely.is_geometry(geoms) & bounds_overlap_many(box, self.measurer.bounds)
+        kept = np.flatnonzero(keep)
+        types = [self.osm_types[j] for j in kept]
+        lines: list[Any] = []
+        polygons: list[Any] = []
+        is_line = shapely.get_type_id(geoms) == 1  # LineString
+        for j in kept:
+            g = geoms[j]
+            if self.osm_types[j] == "relation":
+                lines.append(None)
+                polygons.append(g)
+            else:
+                lines.append(g)
+                closed = self.closed[j] and is_line[j]
+                polygons.append(closed_way_polygon(list(g.coords)) if closed else None)
+        if self.timestamps:
+            for j in kept:
+                ts = self.stamps[j]
+                if ts is not None and ts.year > 1970 and (self.latest is None or ts > self.latest):
+                    self.latest = ts
+        self.measurer.add_batch(types, lines, polygons, [self.matched[j] for j in kept])
+        self._clear()
 
 
 class _ReadProgress:

@@ -130,3 +130,14 @@ def _valid(geom: BaseGeometry) -> BaseGeometry | None:
 def bounds_overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     """Whether two (minx, miny, maxx, maxy) boxes overlap (a cheap pre-filter)."""
     return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
+
+
+def bounds_overlap_many(bounds: np.ndarray, box: tuple[float, ...]) -> np.ndarray:
+    """`bounds_overlap` of every row of an (n, 4) array of boxes (`shapely.bounds`) with `box`
+    (a NaN row, an empty geometry's, counts as overlapping, as in `bounds_overlap`)."""
+    return ~(
+        (bounds[:, 2] < box[0])
+        | (box[2] < bounds[:, 0])
+        | (bounds[:, 3] < box[1])
+        | (box[3] < bounds[:, 1])
+    )

@@ -256,19 +256,34 @@ def test_relation_boundary_is_skipped_by_the_extract_backend(tmp_path):
 
 def test_only_prefiltered_objects_reach_python(tmp_path, monkeypatch):
     # The C++ filter drops the untagged nodes (10-63) and ways (104, 105); nodes outside the
-    # ring's envelope (3 at 5.6 km, 5 at 15 km) are dropped on their location alone; the rest
-    # matches a metric and is turned into a feature, or found outside / not measured as such:
-    # way 106 (11 km east), relation 200 itself and the areas libosmium builds from closed ways
-    # (area id = 2 x way id: 204, 206, 212). Area 401 = 2 x 200 + 1 is relation 200's polygon.
+    # ring's envelope (3 at 5.6 km, 5 at 15 km) are dropped on their location alone; relation
+    # 200 itself and the areas libosmium builds from closed ways (area id = 2 x way id: 204,
+    # 206, 212) match but are not measured as such. What is left waits to be measured: nodes 1,
+    # 2, 4, ways 100-103 and 106, and area 401 = 2 x 200 + 1, relation 200's polygon; way 106
+    # (11 km east) is then dropped on its geometry's box.
     import assets.infrastructure.extract as extract
 
-    seen = []
-    original = extract._feature_from_osmium
-    monkeypatch.setattr(
-        extract, "_feature_from_osmium", lambda o, *a: seen.append(o.id) or original(o, *a)
-    )
+    waiting, measured = [], []
+    flush = extract._Candidates.flush
+    add_batch = extract.Measurer.add_batch
+
+    def record_flush(self):
+        waiting.extend(zip(self.osm_types, self.ids, strict=True))
+        flush(self)
+
+    def record_batch(self, osm_types, lines, polygons, matched):
+        measured.extend(osm_types)
+        add_batch(self, osm_types, lines, polygons, matched)
+
+    monkeypatch.setattr(extract._Candidates, "flush", record_flush)
+    monkeypatch.setattr(extract.Measurer, "add_batch", record_batch)
     measure_with_extract(write_osm_xml(tmp_path / "synthetic.osm"), [CITY], METRICS)
-    assert sorted(seen) == [1, 2, 4, 100, 101, 102, 103, 106, 200, 204, 206, 212, 401]
+    assert sorted(waiting) == [
+        ("node", 1), ("node", 2), ("node", 4),
+        ("relation", 401),
+        ("way", 100), ("way", 101), ("way", 102), ("way", 103), ("way", 106),
+    ]  # fmt: skip
+    assert sorted(measured) == ["node"] * 3 + ["relation"] + ["way"] * 4
 
 
 @pytest.mark.parametrize(
