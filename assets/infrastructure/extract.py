@@ -31,6 +31,7 @@ from assets.infrastructure.geometry import (
     closed_way_polygon,
     line,
     rings_polygon,
+    wkb_line_bounds,
 )
 from assets.infrastructure.measure import Measurer
 from assets.infrastructure.metric_catalogue import catalogue_specs
@@ -154,6 +155,12 @@ def _read(processor: Any, measurer: Measurer, candidates: _Candidates) -> int:
 
     west, south, east, north = measurer.bounds
     keys, match, tally = measurer.filter_keys, measurer.match_values, measurer.tally
+    c = candidates
+    line_wkb, errors, batch, stamps = c.line_wkb, c.errors, c.BATCH, c.timestamps
+    add_type, add_id, add_matched = c.osm_types.append, c.ids.append, c.matched.append
+    add_closed, add_line_at, add_line = c.closed.append, c.line_at.append, c.line_hex.append
+    add_stamp = c.stamps.append
+    direct = True  # libosmium's tag lookup without pyosmium's Python TagList layer
     seen = 0
     for obj in processor:
         seen += 1
@@ -165,21 +172,41 @@ def _read(processor: Any, measurer: Measurer, candidates: _Candidates) -> int:
             lon, lat = loc.lon, loc.lat
             if not (west <= lon <= east and south <= lat <= north):
                 continue
-        tags = obj.tags
-        matched = match(tuple([tags.get(k) for k in keys]))
+        if direct:
+            try:
+                get = obj._pyosmium_data.tags_get_value_by_key
+            except AttributeError:
+                direct = False
+        if not direct:
+            get = obj.tags.get
+        matched = match(tuple([get(k, None) for k in keys]))
         if not matched:
             tally.objects += 1
             tally.unmatched += 1
             continue
-        if cls is Node:
-            candidates.node(obj, lon, lat, matched)
-        elif cls is Way:
-            candidates.way(obj, matched)
+        if cls is Way:  # the bulk: inlined
+            try:
+                hexwkb = line_wkb(obj)
+            except errors:
+                c.way_without_wkb(obj, matched)
+                continue
+            add_line_at(len(c.osm_types))
+            add_line(hexwkb)
+            add_type("way")
+            add_id(obj.id)
+            add_matched(matched)
+            add_closed(obj.is_closed())
+            if stamps:
+                add_stamp(obj.timestamp)
+            if len(c.osm_types) >= batch:
+                c.flush()
+        elif cls is Node:
+            c.node(obj, lon, lat, matched)
         elif cls is Area and not obj.from_way():
-            candidates.area(obj, matched)
+            c.area(obj, matched)
         # relations themselves (their geometry arrives as an area) and areas of closed ways
         # (measured as the way) are not measured
-    candidates.flush()
+    c.flush()
     return seen
 
 
@@ -191,7 +218,8 @@ class _Candidates:
     What `flush` measures equals measuring, object by object: a node's point; a way's line
     (libosmium's, or for a way with nodes missing from a cut extract the line through the
     nodes it has) and for a closed way its polygon; a multipolygon's area. Objects wholly
-    outside every area's envelope are dropped, uncounted."""
+    outside every area's envelope are dropped, uncounted; a way's box is read from its WKB,
+    so only the ways inside become shapely geometries."""
 
     BATCH = 20_000
 
@@ -201,103 +229,110 @@ class _Candidates:
         self.measurer, self.timestamps = measurer, timestamps
         self.latest: Any = None  # newest object timestamp (only when `timestamps`)
         wkb = osmium.geom.WKBFactory()
-        self._line_wkb, self._area_wkb = wkb.create_linestring, wkb.create_multipolygon
-        self._errors = (osmium.InvalidLocationError, RuntimeError)  # RuntimeError: geometry
-        self._clear()
-
-    def _clear(self) -> None:
+        self.line_wkb, self._area_wkb = wkb.create_linestring, wkb.create_multipolygon
+        self.errors = (osmium.InvalidLocationError, RuntimeError)  # RuntimeError: geometry
+        # One entry per object (cleared in place: `_read` holds their `append`s) ...
         self.osm_types: list[str] = []
         self.ids: list[int] = []
         self.matched: list[tuple[int, ...]] = []
         self.closed: list[bool] = []
-        self.wkb_at: list[int] = []  # positions whose geometry is WKB (hex)
-        self.wkb: list[str] = []
-        self.geom_at: list[int] = []  # positions whose geometry was built here
+        self.stamps: list[Any] = []  # only when `timestamps`
+        # ... and its geometry, by kind: (position, WKB hex / geometry / (lon, lat))
+        self.line_at: list[int] = []  # ways: libosmium's linestring
+        self.line_hex: list[str] = []
+        self.area_at: list[int] = []  # multipolygons: libosmium's multipolygon
+        self.area_hex: list[str] = []
+        self.geom_at: list[int] = []  # built here from the node list
         self.geoms: list[BaseGeometry] = []
         self.point_at: list[int] = []  # nodes
         self.points: list[tuple[float, float]] = []
-        self.stamps: list[Any] = []
 
-    def _add(self, osm_type: str, osm_id: int, matched: tuple[int, ...], closed: bool) -> int:
+    def _add(self, osm_type: str, obj: Any, matched: tuple[int, ...], closed: bool) -> int:
         at = len(self.osm_types)
         self.osm_types.append(osm_type)
-        self.ids.append(osm_id)
+        self.ids.append(obj.id)
         self.matched.append(matched)
         self.closed.append(closed)
-        return at
-
-    def node(self, obj: Any, lon: float, lat: float, matched: tuple[int, ...]) -> None:
-        self.point_at.append(self._add("node", obj.id, matched, False))
-        self.points.append((lon, lat))
         if self.timestamps:
             self.stamps.append(obj.timestamp)
+        return at
+
+    def _full(self) -> None:
         if len(self.osm_types) >= self.BATCH:
             self.flush()
 
-    def way(self, obj: Any, matched: tuple[int, ...]) -> None:
-        try:
-            hexwkb, geom = self._line_wkb(obj), None
-        except self._errors:
-            # Nodes outside a cut extract have no location: the way is measured by the rest.
-            hexwkb, geom = None, line([(nd.lon, nd.lat) for nd in obj.nodes if nd.location.valid()])
-            if geom is None:
-                return
-        self._geometry(self._add("way", obj.id, matched, obj.is_closed()), hexwkb, geom, obj)
+    def node(self, obj: Any, lon: float, lat: float, matched: tuple[int, ...]) -> None:
+        self.point_at.append(self._add("node", obj, matched, False))
+        self.points.append((lon, lat))
+        self._full()
+
+    def way_without_wkb(self, obj: Any, matched: tuple[int, ...]) -> None:
+        # Nodes outside a cut extract have no location: the way is measured by the rest.
+        geom = line([(nd.lon, nd.lat) for nd in obj.nodes if nd.location.valid()])
+        if geom is not None:
+            self.geom_at.append(self._add("way", obj, matched, obj.is_closed()))
+            self.geoms.append(geom)
+            self._full()
 
     def area(self, obj: Any, matched: tuple[int, ...]) -> None:
         try:
-            hexwkb, geom = self._area_wkb(obj), None
-        except self._errors:
+            hexwkb = self._area_wkb(obj)
+        except self.errors:
             outer, inner = [], []
             for ring in obj.outer_rings():
                 outer.append([(nd.lon, nd.lat) for nd in ring])
                 inner.extend([(nd.lon, nd.lat) for nd in r] for r in obj.inner_rings(ring))
-            hexwkb, geom = None, rings_polygon(outer, inner)
-            if geom is None:
-                return
-        self._geometry(self._add("relation", obj.id, matched, False), hexwkb, geom, obj)
-
-    def _geometry(self, at: int, hexwkb: str | None, geom: Any, obj: Any) -> None:
-        if hexwkb is not None:
-            self.wkb_at.append(at)
-            self.wkb.append(hexwkb)
-        else:
-            self.geom_at.append(at)
-            self.geoms.append(geom)
-        if self.timestamps:
-            self.stamps.append(obj.timestamp)
-        if len(self.osm_types) >= self.BATCH:
-            self.flush()
+            geom = rings_polygon(outer, inner)
+            if geom is not None:
+                self.geom_at.append(self._add("relation", obj, matched, False))
+                self.geoms.append(geom)
+                self._full()
+            return
+        self.area_at.append(self._add("relation", obj, matched, False))
+        self.area_hex.append(hexwkb)
+        self._full()
 
     def flush(self) -> None:
         """Measure what is waiting (see the class docstring)."""
         n = len(self.osm_types)
         if n == 0:
             return
+        box = np.full((n, 4), np.nan)
         geoms = np.full(n, None, dtype=object)
-        if self.wkb:
-            geoms[self.wkb_at] = shapely.from_wkb(self.wkb)
-        if self.geoms:
-            built = np.empty(len(self.geoms), dtype=object)
-            built[:] = self.geoms
-            geoms[self.geom_at] = built
-        if self.points:
-            geoms[self.point_at] = shapely.points(np.asarray(self.points, dtype=float))
-        box = shapely.bounds(geoms)  # NaN for an empty geometry: "overlapping", as before
-        keep = shapely.is_geometry(geoms) & bounds_overlap_many(box, self.measurer.bounds)
+        present = np.zeros(n, dtype=bool)
+        line_at = np.asarray(self.line_at, dtype=np.intp)
+        if len(line_at):
+            box[line_at] = wkb_line_bounds(self.line_hex)
+            present[line_at] = True
+        for at, g in (
+            (self.area_at, shapely.from_wkb(self.area_hex) if self.area_hex else None),
+            (self.geom_at, _object_array(self.geoms) if self.geoms else None),
+            (self.point_at, shapely.points(np.asarray(self.points)) if self.points else None),
+        ):
+            if g is not None:
+                geoms[at] = g
+                box[at] = shapely.bounds(g)
+                present[at] = shapely.is_geometry(g)
+        # NaN bounds (an empty geometry) count as overlapping, as in `bounds_overlap`
+        keep = present & bounds_overlap_many(box, self.measurer.bounds)
+        inside = keep[line_at] if len(line_at) else line_at.astype(bool)
+        if inside.any():
+            geoms[line_at[inside]] = shapely.from_wkb(
+                [self.line_hex[i] for i in np.flatnonzero(inside)]
+            )
         kept = np.flatnonzero(keep)
         types = [self.osm_types[j] for j in kept]
+        is_line = shapely.get_type_id(geoms[kept]) == 1  # LineString
         lines: list[Any] = []
         polygons: list[Any] = []
-        is_line = shapely.get_type_id(geoms) == 1  # LineString
-        for j in kept:
+        for k, j in enumerate(kept):
             g = geoms[j]
-            if self.osm_types[j] == "relation":
+            if types[k] == "relation":
                 lines.append(None)
                 polygons.append(g)
             else:
                 lines.append(g)
-                closed = self.closed[j] and is_line[j]
+                closed = self.closed[j] and is_line[k]
                 polygons.append(closed_way_polygon(list(g.coords)) if closed else None)
         if self.timestamps:
             for j in kept:
@@ -305,7 +340,15 @@ class _Candidates:
                 if ts is not None and ts.year > 1970 and (self.latest is None or ts > self.latest):
                     self.latest = ts
         self.measurer.add_batch(types, lines, polygons, [self.matched[j] for j in kept])
-        self._clear()
+        for items in vars(self).values():
+            if isinstance(items, list):
+                items.clear()
+
+
+def _object_array(items: list[Any]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 class _ReadProgress:

@@ -141,3 +141,44 @@ def bounds_overlap_many(bounds: np.ndarray, box: tuple[float, ...]) -> np.ndarra
         | (bounds[:, 3] < box[1])
         | (box[3] < bounds[:, 1])
     )
+
+
+_LINESTRING_WKB = bytes([1, 2, 0, 0, 0])  # little-endian, 2D LineString
+
+
+def wkb_line_bounds(hexes: Sequence[str]) -> np.ndarray:
+    """`shapely.bounds` of WKB LineStrings given as hex (libosmium's `WKBFactory`), read from
+    the coordinates with numpy, without building geometries: an (n, 4) array (minx, miny,
+    maxx, maxy). Anything other than a little-endian 2D LineString of 2+ points goes through
+    shapely."""
+    n = len(hexes)
+    sizes = np.fromiter(map(len, hexes), dtype=np.int64, count=n) // 2
+    if n == 0 or (sizes < 9 + 32).any():  # empty, or shorter than a 2-point line
+        return shapely.bounds(shapely.from_wkb(list(hexes))).reshape(n, 4)
+    raw = np.frombuffer(bytes.fromhex("".join(hexes)), dtype=np.uint8)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    points = (sizes - 9) // 16
+    header = raw[(starts[:, None] + np.arange(9)).ravel()].reshape(n, 9)
+    simple = (
+        ((sizes - 9) % 16 == 0)
+        & (points >= 2)
+        & (header[:, :5] == np.frombuffer(_LINESTRING_WKB, dtype=np.uint8)).all(axis=1)
+        & (header[:, 5:].copy().view("<u4")[:, 0] == points)
+    )
+    if not simple.all():
+        out = np.empty((n, 4))
+        out[~simple] = shapely.bounds(
+            shapely.from_wkb([h for h, ok in zip(hexes, simple, strict=True) if not ok])
+        )
+        if simple.any():
+            out[simple] = wkb_line_bounds([h for h, ok in zip(hexes, simple, strict=True) if ok])
+        return out
+    body = np.ones(len(raw), dtype=bool)
+    body[(starts[:, None] + np.arange(9)).ravel()] = False
+    xy = raw[body].view("<f8").reshape(-1, 2)
+    first = np.zeros(n, dtype=np.int64)
+    np.cumsum(points[:-1], out=first[1:])
+    return np.hstack(
+        [np.minimum.reduceat(xy, first, axis=0), np.maximum.reduceat(xy, first, axis=0)]
+    )

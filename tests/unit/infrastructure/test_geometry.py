@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+import shapely
 from shapely.geometry import LineString, Point, Polygon
 
 from assets.infrastructure.boundaries import RING_RADII_KM, ring_area
@@ -25,6 +27,7 @@ from assets.infrastructure.geometry import (
     polygon_from_member_lines,
     ring_polygon,
     rings_polygon,
+    wkb_line_bounds,
 )
 from tests.helpers.geodesy import A_KM, cell_km2, m_radius_km, meridian_km
 
@@ -101,3 +104,17 @@ def test_an_open_way_is_not_an_area_and_a_closed_one_is():
 def test_a_ring_needs_a_positive_radius():
     with pytest.raises(ValueError, match="positive"):
         ring_polygon(0, 0, 0)
+
+
+def test_wkb_line_bounds_equal_shapely_bounds():
+    lines = [
+        LineString([(100.0, 10.0), (100.5, 9.5), (99.25, 10.125)]),
+        LineString([(-1.5, 2.0), (3.0, -4.0)]),
+    ]
+    others = [Point(1.0, 2.0), Polygon([(0, 0), (1, 0), (1, 1)])]  # not lines: via shapely
+    for geoms in (lines, lines + others, others, lines[:1]):
+        hexes = [shapely.to_wkb(g, hex=True, byte_order=1) for g in geoms]
+        np.testing.assert_array_equal(wkb_line_bounds(hexes), shapely.bounds(geoms))
+    big_endian = [shapely.to_wkb(g, hex=True, byte_order=0) for g in lines]
+    np.testing.assert_array_equal(wkb_line_bounds(big_endian), shapely.bounds(lines))
+    assert wkb_line_bounds([]).shape == (0, 4)
