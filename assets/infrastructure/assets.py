@@ -3,11 +3,10 @@ real metrics (GHSL urban centres with OSM street networks, official hospital lis
 
 Which back-end measures OSM, and where the bundled files are, is decided in `sources.py`."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from assets.infrastructure.boundaries import load_city_boundaries
@@ -21,27 +20,24 @@ from assets.infrastructure.sources import (
     sdg_11_2_1_source,
     street_network_source,
 )
-from assets.reference.cities import CityMatcher
+from assets.reference.cities import registry_matcher, staged_registry
 from assets.reference.vocabularies import focus_areas
 from pipelines.framework.asset_defaults import REGISTRY, RETRY
 from pipelines.framework.landing import (
+    BundledFiles,
     Payload,
+    bundled_files_asset,
     file_bytes,
     land,
-    land_files,
     permanent_errors_fail_fast,
 )
 from pipelines.framework.sql_assets import table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.settings import Settings
 from warehouse.db import run_sql_file
 
 SQL_DIR = Path(__file__).with_name("sql")
-
-
-def registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The typed city registry of this build."""
-    return con.execute("select * from staging.cities").df()
 
 
 @dg.asset(
@@ -71,7 +67,7 @@ def raw_osm_metrics(
         context.log.info(f"[{done}/{total}] {message}" if total else message)
 
     with warehouse.connect() as con:
-        cities, rejects = load_city_boundaries(boundaries_path, registry(con), polygon_dir)
+        cities, rejects = load_city_boundaries(boundaries_path, staged_registry(con), polygon_dir)
         with permanent_errors_fail_fast():
             result = osm.measure(cities, catalogue, progress)
         polygons = sorted(polygon_dir.glob("*.geojson"))
@@ -115,41 +111,30 @@ def cost_metadata(costs: Sequence[CityCost]) -> dict[str, dg.MetadataValue]:
     }
 
 
-def _land_bundled(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, table: str, src: BundledMetrics
-) -> dg.MaterializeResult:
-    return land_files(
-        context, warehouse, table=table, source=src.source, paths=src.paths,
-        parse=lambda con: src.read(CityMatcher(registry(con))),
-    )  # fmt: skip
+def _bundled_metrics_asset(
+    table: str, source: Callable[[Settings], BundledMetrics], description: str
+) -> dg.AssetsDefinition:
+    """`raw/<table>`: a bundled published source, its cities matched against the registry."""
+
+    def files(settings: Settings) -> BundledFiles:
+        src = source(settings)
+        return BundledFiles(src.source, src.paths, lambda con: src.read(registry_matcher(con)))
+
+    return bundled_files_asset(table, files, description=description, deps=[REGISTRY])
 
 
-@dg.asset(key=["raw", "ghsl_street_network"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
-def raw_ghsl_street_network(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-) -> dg.MaterializeResult:
-    """GHSL urban-centre attributes and OSM street-network metrics (G. Boeing), 17 pilot cities."""
-    return _land_bundled(
-        context, warehouse, "ghsl_street_network", street_network_source(sources.settings)
-    )
-
-
-@dg.asset(key=["raw", "health_facilities"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
-def raw_health_facilities(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-) -> dg.MaterializeResult:
-    """Official public hospital lists: MIMU Myanmar (2020) and Brunei Ministry of Health."""
-    return _land_bundled(
-        context, warehouse, "health_facilities", health_facilities_source(sources.settings)
-    )
-
-
-@dg.asset(key=["raw", "sdg_11_2_1"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
-def raw_sdg_11_2_1(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-) -> dg.MaterializeResult:
-    """SDG 11.2.1 convenient access to public transport per city (UN SDG database via 360info)."""
-    return _land_bundled(context, warehouse, "sdg_11_2_1", sdg_11_2_1_source(sources.settings))
+raw_ghsl_street_network = _bundled_metrics_asset(
+    "ghsl_street_network", street_network_source,
+    "GHSL urban-centre attributes and OSM street-network metrics (G. Boeing), 17 pilot cities.",
+)  # fmt: skip
+raw_health_facilities = _bundled_metrics_asset(
+    "health_facilities", health_facilities_source,
+    "Official public hospital lists: MIMU Myanmar (2020) and Brunei Ministry of Health.",
+)  # fmt: skip
+raw_sdg_11_2_1 = _bundled_metrics_asset(
+    "sdg_11_2_1", sdg_11_2_1_source,
+    "SDG 11.2.1 convenient access to public transport per city (UN SDG database via 360info).",
+)  # fmt: skip
 
 
 @dg.asset(

@@ -10,13 +10,19 @@ from assets.population.ghsl import read_ghsl_urban_centres
 from assets.population.sources import worldbank_indicators_source
 from assets.population.worldbank_page import SOURCE
 from assets.population.wup import read_wup2018
-from assets.reference.cities import CityMatcher
+from assets.reference.cities import registry_matcher
 from assets.reference.vocabularies import boundary_types
 from pipelines.framework.asset_defaults import REGISTRY, RETRY
 from pipelines.framework.http_traffic import log_traffic, traffic_metadata
-from pipelines.framework.landing import land, land_files, permanent_errors_fail_fast
+from pipelines.framework.landing import (
+    BundledFiles,
+    bundled_files_asset,
+    land,
+    permanent_errors_fail_fast,
+)
 from pipelines.framework.sql_assets import sql_asset
 from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.settings import Settings
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -25,48 +31,45 @@ def registry_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("select city_id from staging.cities").fetchall()}
 
 
-def registry_matcher(con: duckdb.DuckDBPyConnection) -> CityMatcher:
-    """The city matcher over the registry as staged in this run (`staging.cities`)."""
-    return CityMatcher(con.execute("select * from staging.cities").df())
-
-
-@dg.asset(key=["raw", "census_population"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
-def raw_census_population(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-) -> dg.MaterializeResult:
-    """Official city, province and metro population figures (censuses, statistics offices)."""
-    settings = sources.settings
+def _census_files(settings: Settings) -> BundledFiles:
     path = settings.sources_dir / "population" / "census_city_figures.csv"
-    return land_files(
-        context, warehouse, table="census_population", source="census_city", paths=[path],
-        parse=lambda con: read_census_figures(path, registry_ids(con), boundary_types(settings)),
+    return BundledFiles(
+        "census_city", [path],
+        lambda con: read_census_figures(path, registry_ids(con), boundary_types(settings)),
     )  # fmt: skip
 
 
-@dg.asset(key=["raw", "wup2018_population"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
-def raw_wup2018_population(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-) -> dg.MaterializeResult:
-    """UN World Urbanization Prospects 2018, File 22: agglomerations of 300,000 or more."""
-    path = sources.settings.sources_dir / "population" / "un_wup2018_f22_ascn_cities.csv"
-    return land_files(
-        context, warehouse, table="wup2018_population", source="un_wup2018", paths=[path],
-        parse=lambda con: read_wup2018(path, registry_matcher(con)), vintage="WUP 2018 revision",
+def _wup2018_files(settings: Settings) -> BundledFiles:
+    path = settings.sources_dir / "population" / "un_wup2018_f22_ascn_cities.csv"
+    return BundledFiles(
+        "un_wup2018", [path], lambda con: read_wup2018(path, registry_matcher(con)),
+        vintage="WUP 2018 revision",
     )  # fmt: skip
 
 
-@dg.asset(key=["raw", "ghsl_urban_centres"], group_name="raw", deps=[REGISTRY], kinds={"csv"})
-def raw_ghsl_urban_centres(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
-) -> dg.MaterializeResult:
-    """GHSL Urban Centre Database 2015 (R2019A): resident population and area per urban centre."""
-    folder = sources.settings.sources_dir / "ghsl"
+def _ghsl_files(settings: Settings) -> BundledFiles:
+    folder = settings.sources_dir / "ghsl"
     path = folder / "ghsl_ucdb2015_via_boeing_street_network_indicators_ascn.csv"
-    return land_files(
-        context, warehouse, table="ghsl_urban_centres", source="ghsl_ucdb2015", paths=[path],
-        parse=lambda con: read_ghsl_urban_centres(path, registry_matcher(con)),
+    return BundledFiles(
+        "ghsl_ucdb2015", [path], lambda con: read_ghsl_urban_centres(path, registry_matcher(con)),
         vintage="GHS-UCDB R2019A",
     )  # fmt: skip
+
+
+raw_census_population = bundled_files_asset(
+    "census_population", _census_files, deps=[REGISTRY],
+    description="Official city, province and metro population figures (censuses, statistics "
+    "offices).",
+)  # fmt: skip
+raw_wup2018_population = bundled_files_asset(
+    "wup2018_population", _wup2018_files, deps=[REGISTRY],
+    description="UN World Urbanization Prospects 2018, File 22: agglomerations of 300,000 or more.",
+)  # fmt: skip
+raw_ghsl_urban_centres = bundled_files_asset(
+    "ghsl_urban_centres", _ghsl_files, deps=[REGISTRY],
+    description="GHSL Urban Centre Database 2015 (R2019A): resident population and area per urban "
+    "centre.",
+)  # fmt: skip
 
 
 @dg.asset(key=["raw", "worldbank_indicators"], group_name="raw", retry_policy=RETRY, kinds={"api"})

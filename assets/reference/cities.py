@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 CITY_COLUMNS = [
@@ -145,3 +146,13 @@ class CityMatcher:
             return next(iter(found))
         guess = city_slug_id(name, iso3)
         return self.ids.get(guess.casefold())
+
+
+def staged_registry(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The typed city registry as staged in this build (`staging.cities`)."""
+    return con.execute("select * from staging.cities").df()
+
+
+def registry_matcher(con: duckdb.DuckDBPyConnection) -> CityMatcher:
+    """The city matcher over the registry as staged in this build."""
+    return CityMatcher(staged_registry(con))

@@ -1,8 +1,6 @@
 """Landing a source in `raw`: lineage, change detection, quarantine and UI metadata in one place."""
 
-from __future__ import annotations
-
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +15,8 @@ from pipelines.framework.inbox import file_sha256
 from pipelines.framework.rejects import NO_REJECTS
 from pipelines.framework.table_metadata import table_metadata
 from pipelines.framework.versions import build_if_changed, input_version
-from pipelines.resources import WarehouseResource
+from pipelines.resources import SourcesResource, WarehouseResource
+from pipelines.settings import Settings
 from warehouse.db import Lineage, content_hash, quarantine, write_raw
 
 # Parse step: returns (rows, rejects); rejects may be empty.
@@ -137,6 +136,43 @@ def land_files(
     payload = Payload(source, ";".join(map(str, paths)), file_bytes(paths), vintage)
     with warehouse.connect() as con:
         return land(context, con, table=table, payload=payload, parse=lambda: parse(con))
+
+
+@dataclass(frozen=True)
+class BundledFiles:
+    """Files a raw asset lands: the source id, the paths, how to parse them into (rows, rejects)
+    (the parse may read the registry from the connection) and the vintage they state."""
+
+    source: str
+    paths: list[Path]
+    parse: Callable[[duckdb.DuckDBPyConnection], tuple[pd.DataFrame, pd.DataFrame]]
+    vintage: str | None = None
+
+
+def bundled_files_asset(
+    table: str,
+    files: Callable[[Settings], BundledFiles],
+    *,
+    description: str,
+    deps: Sequence[dg.AssetKey] = (),
+    kinds: set[str] | None = None,
+) -> dg.AssetsDefinition:
+    """The asset `raw/<table>`: lands the files `files(settings)` names (`land_files`)."""
+
+    @dg.asset(
+        key=["raw", table], group_name="raw", deps=list(deps), kinds=kinds or {"csv"},
+        description=description,
+    )  # fmt: skip
+    def raw_files(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, sources: SourcesResource
+    ) -> dg.MaterializeResult:
+        f = files(sources.settings)
+        return land_files(
+            context, warehouse, table=table, source=f.source, paths=f.paths, parse=f.parse,
+            vintage=f.vintage,
+        )  # fmt: skip
+
+    return raw_files
 
 
 def file_bytes(paths: list[Path]) -> bytes:
