@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from pytest_httpserver import HTTPServer
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
@@ -44,3 +45,13 @@ def analyst(published: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(published / "ascn.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture
+def own_server() -> Iterator[HTTPServer]:
+    """A private server for slow handlers, so their late answers cannot disturb other tests."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import socket
-import struct
 import time
 from email.utils import format_datetime
 
@@ -19,34 +18,14 @@ from pipelines.framework.http import (
     SourceError,
     _retry_after,
 )
-
-
-class Sleeps(list):
-    """A no-op sleep that records what it was asked to wait."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+from tests.helpers.http_faults import drop_connection, timeout_failure
+from tests.helpers.replay import Handler, Sleeps
 
 
 def make_http(sleeps: Sleeps, **kw) -> HttpClient:
     kw.setdefault("max_retries", 3)
     kw.setdefault("timeout_s", 5.0)
     return HttpClient(source="test_source", sleep=sleeps, **kw)
-
-
-def _kill(request: Request, raw: bytes = b"") -> Response:
-    """Write `raw` straight to the client socket, then drop the connection (RST, no response)."""
-    sock: socket.socket = request.environ["werkzeug.socket"]
-    if raw:
-        sock.sendall(raw)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    sock.shutdown(socket.SHUT_RDWR)
-    return Response("never sent")
-
-
-def reset_connection(request: Request) -> Response:
-    """The server drops the connection before answering (connection reset / closed)."""
-    return _kill(request)
 
 
 def test_get_returns_body_and_sends_user_agent(httpserver):
@@ -138,41 +117,31 @@ def test_non_retryable_4xx_fails_at_once_with_status(httpserver):
     assert sleeps == [] and len(httpserver.log) == 1
 
 
-@pytest.fixture
-def own_server():
-    """A private server for slow handlers, so their late answers cannot disturb other tests."""
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 def test_timeout_is_retried_then_source_error(own_server):
-    def slow(request: Request) -> Response:
-        time.sleep(0.3)
-        return Response("late")
-
-    own_server.expect_request("/slow").respond_with_handler(slow)
-    sleeps = Sleeps()
-    with pytest.raises(SourceError) as err:
-        make_http(sleeps, timeout_s=0.05, max_retries=1).get(own_server.url_for("/slow"))
-    assert "gave up after 2 attempts" in str(err.value)
-    assert "Timeout" in str(err.value) and "/slow" in str(err.value)
+    url = own_server.url_for("/slow")
+    msg, sleeps = timeout_failure(
+        own_server, "/slow", "late", lambda s: make_http(s, timeout_s=0.05, max_retries=1).get(url)
+    )
+    assert "gave up after 2 attempts" in msg
+    assert "Timeout" in msg and "/slow" in msg
     assert len(sleeps) == 1
+
+
+def broken_then_ok(server: HTTPServer, path: str, broken: Handler) -> tuple[object, Sleeps]:
+    """`path` answered first by `broken`, then with {"ok": 1}: the JSON got, and the waits."""
+    server.expect_ordered_request(path).respond_with_handler(broken)
+    server.expect_ordered_request(path).respond_with_json({"ok": 1})
+    sleeps = Sleeps()
+    return make_http(sleeps).get(server.url_for(path)).json("test_source"), sleeps
 
 
 def test_connection_reset_is_retried_then_succeeds(httpserver):
-    httpserver.expect_ordered_request("/reset").respond_with_handler(reset_connection)
-    httpserver.expect_ordered_request("/reset").respond_with_json({"ok": 1})
-    sleeps = Sleeps()
-    resp = make_http(sleeps).get(httpserver.url_for("/reset"))
-    assert resp.json("test_source") == {"ok": 1}
-    assert len(sleeps) == 1
+    json, sleeps = broken_then_ok(httpserver, "/reset", drop_connection)
+    assert json == {"ok": 1} and len(sleeps) == 1
 
 
 def test_connection_reset_forever_gives_up(httpserver):
-    httpserver.expect_request("/reset").respond_with_handler(reset_connection)
+    httpserver.expect_request("/reset").respond_with_handler(drop_connection)
     sleeps = Sleeps()
     with pytest.raises(SourceError) as err:
         make_http(sleeps, max_retries=2).get(httpserver.url_for("/reset"))
@@ -193,14 +162,10 @@ def test_body_cut_short_is_retried(httpserver):
     """Content-Length promises more than is sent, then the connection closes."""
 
     def truncated(request: Request) -> Response:
-        return _kill(request, b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"a": 1')
+        return drop_connection(request, b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"a": 1')
 
-    httpserver.expect_ordered_request("/cut").respond_with_handler(truncated)
-    httpserver.expect_ordered_request("/cut").respond_with_json({"a": 1})
-    sleeps = Sleeps()
-    resp = make_http(sleeps).get(httpserver.url_for("/cut"))
-    assert resp.json("test_source") == {"a": 1}
-    assert len(sleeps) == 1
+    json, sleeps = broken_then_ok(httpserver, "/cut", truncated)
+    assert json == {"ok": 1} and len(sleeps) == 1
 
 
 def test_invalid_json_names_the_url(httpserver):

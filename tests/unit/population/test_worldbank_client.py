@@ -9,9 +9,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import socket
-import struct
-import time
 
 import pandas as pd
 import pytest
@@ -20,6 +17,8 @@ from werkzeug import Request, Response
 
 from assets.population.worldbank_api import WorldBankClient
 from pipelines.framework.http import HttpClient, SourceError
+from tests.helpers.http_faults import drop_connection, timeout_failure
+from tests.helpers.replay import Sleeps
 
 PATH = "/v2/country/BRN;KHM/indicator/SP.POP.TOTL"
 VINTAGE = "2018-04-24"
@@ -64,11 +63,6 @@ def meta(page, pages, per_page, total, **extra) -> dict:
 
 def qs(page: int, per_page: int = 3, **extra) -> dict:
     return {"format": "json", "per_page": str(per_page), "page": str(page), **extra}
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def client(server: HTTPServer, sleeps: Sleeps | None = None, per_page: int = 3, **http_kw):
@@ -234,36 +228,21 @@ def test_http_200_transient_error_id_is_retried(httpserver):
     assert len(series.records) == 1 and len(sleeps) == 1
 
 
-def test_timeout_retried_then_source_error():
-    server = HTTPServer(threaded=True)
-    server.start()
-    try:
-
-        def slow(request: Request) -> Response:
-            time.sleep(0.3)
-            return Response("[]", content_type="application/json")
-
-        server.expect_request(PATH).respond_with_handler(slow)
-        sleeps = Sleeps()
-        with pytest.raises(SourceError) as err:
-            client(server, sleeps, timeout_s=0.05, max_retries=1).fetch_indicator(
-                "SP.POP.TOTL", ["BRN", "KHM"]
-            )
-        assert "gave up after 2 attempts" in str(err.value) and "Timeout" in str(err.value)
-        assert PATH in str(err.value) and len(sleeps) == 1
-    finally:
-        server.clear()
-        server.stop()
+def test_timeout_retried_then_source_error(own_server):
+    msg, sleeps = timeout_failure(
+        own_server, PATH, "[]",
+        lambda s: client(own_server, s, timeout_s=0.05, max_retries=1).fetch_indicator(
+            "SP.POP.TOTL", ["BRN", "KHM"]
+        ),
+    )  # fmt: skip
+    assert "gave up after 2 attempts" in msg and "Timeout" in msg
+    assert PATH in msg and len(sleeps) == 1
 
 
 def test_connection_reset_then_success(httpserver):
-    def drop(request: Request) -> Response:
-        sock = request.environ["werkzeug.socket"]
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.shutdown(socket.SHUT_RDWR)
-        return Response("")
-
-    httpserver.expect_ordered_request(PATH, query_string=qs(1)).respond_with_handler(drop)
+    httpserver.expect_ordered_request(PATH, query_string=qs(1)).respond_with_handler(
+        drop_connection
+    )
     httpserver.expect_ordered_request(PATH, query_string=qs(1)).respond_with_json(
         [meta(1, 1, 3, 1), [REAL[1]]]
     )

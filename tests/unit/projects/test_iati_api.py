@@ -11,9 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import socket
-import struct
-import time
 
 import pandas as pd
 import pytest
@@ -22,6 +19,8 @@ from werkzeug import Request, Response
 
 from assets.projects.iati_api import COLUMNS, FIELDS, IatiClient, parse_activity_docs
 from pipelines.framework.http import HttpClient, SourceError
+from tests.helpers.http_faults import drop_connection, timeout_failure
+from tests.helpers.replay import Sleeps
 
 PATH = "/datastore/activity/select"
 KEY = "test-key-123"
@@ -106,11 +105,6 @@ class FakeSolr:
         nxt = f"AoE{start + len(chunk)}" if chunk else cursor
         body = solr_page(chunk, nxt, len(self.docs))
         return Response(json.dumps(body), mimetype="application/json")
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def client(
@@ -240,34 +234,17 @@ def test_429_honours_retry_after(httpserver):
     assert sleeps == [4.0]
 
 
-def test_timeout_retried_then_source_error():
-    server = HTTPServer(threaded=True)
-    server.start()
-    try:
-
-        def slow(request: Request) -> Response:
-            time.sleep(0.3)
-            return Response("{}", content_type="application/json")
-
-        server.expect_request(PATH).respond_with_handler(slow)
-        sleeps = Sleeps()
-        with pytest.raises(SourceError) as err:
-            client(server, sleeps, timeout_s=0.05, max_retries=1).fetch_activities(["KH"])
-        assert "gave up after 2 attempts" in str(err.value) and PATH in str(err.value)
-        assert len(sleeps) == 1
-    finally:
-        server.clear()
-        server.stop()
+def test_timeout_retried_then_source_error(own_server):
+    msg, sleeps = timeout_failure(
+        own_server, PATH, "{}",
+        lambda s: client(own_server, s, timeout_s=0.05, max_retries=1).fetch_activities(["KH"]),
+    )  # fmt: skip
+    assert "gave up after 2 attempts" in msg and PATH in msg
+    assert len(sleeps) == 1
 
 
 def test_connection_reset_then_success(httpserver):
-    def drop(request: Request) -> Response:
-        sock = request.environ["werkzeug.socket"]
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.shutdown(socket.SHUT_RDWR)
-        return Response("")
-
-    httpserver.expect_ordered_request(PATH).respond_with_handler(drop)
+    httpserver.expect_ordered_request(PATH).respond_with_handler(drop_connection)
     httpserver.expect_ordered_request(PATH).respond_with_json(solr_page([DOC_MINIMAL], "*", 1))
     assert len(client(httpserver).fetch_activities(["KH"])) == 1
 

@@ -12,9 +12,6 @@ import copy
 import datetime as dt
 import json
 import math
-import socket
-import struct
-import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,8 @@ from assets.projects.worldbank_projects_api import (
     parse_projects_payload,
 )
 from pipelines.framework.http import HttpClient, SourceError
+from tests.helpers.http_faults import drop_connection, timeout_failure
+from tests.helpers.replay import Sleeps
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "worldbank_projects_records_asean.json"
 RECORDS = json.loads(FIXTURE.read_text(encoding="utf-8"))
@@ -84,11 +83,6 @@ def qs(country: str, os: int, rows: int = 10) -> dict:
         "rows": str(rows),
         "os": str(os),
     }
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def client(server: HTTPServer, sleeps: Sleeps | None = None, rows: int = 10, **http_kw):
@@ -235,33 +229,18 @@ def test_429_honours_retry_after(httpserver):
     assert sleeps == [9.0]
 
 
-def test_timeout_retried_then_source_error():
-    server = HTTPServer(threaded=True)
-    server.start()
-    try:
-
-        def slow(request: Request) -> Response:
-            time.sleep(0.3)
-            return Response("{}", content_type="application/json")
-
-        server.expect_request(PATH).respond_with_handler(slow)
-        sleeps = Sleeps()
-        with pytest.raises(SourceError) as err:
-            client(server, sleeps, timeout_s=0.05, max_retries=1).fetch_projects(["TH"])
-        assert "gave up after 2 attempts" in str(err.value) and PATH in str(err.value)
-    finally:
-        server.clear()
-        server.stop()
+def test_timeout_retried_then_source_error(own_server):
+    msg, _ = timeout_failure(
+        own_server, PATH, "{}",
+        lambda s: client(own_server, s, timeout_s=0.05, max_retries=1).fetch_projects(["TH"]),
+    )  # fmt: skip
+    assert "gave up after 2 attempts" in msg and PATH in msg
 
 
 def test_connection_reset_then_success(httpserver):
-    def drop(request: Request) -> Response:
-        sock = request.environ["werkzeug.socket"]
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.shutdown(socket.SHUT_RDWR)
-        return Response("")
-
-    httpserver.expect_ordered_request(PATH, query_string=qs("TH", 0)).respond_with_handler(drop)
+    httpserver.expect_ordered_request(PATH, query_string=qs("TH", 0)).respond_with_handler(
+        drop_connection
+    )
     httpserver.expect_ordered_request(PATH, query_string=qs("TH", 0)).respond_with_json(
         page(by_country("TH"), 0, 1)
     )
