@@ -27,6 +27,7 @@ from assets.infrastructure.geometry import (
     bounds_overlap,
     bounds_overlap_many,
     length_km,
+    lengths_km,
 )
 from assets.infrastructure.osm_model import Feature, MeasurementArea, MetricSpec
 
@@ -268,9 +269,8 @@ class Measurer:
             for i, c in counts.items():
                 values[(area.city_id, area.area_id, specs[i].metric_id)] += float(c)
         elif role == 1:  # lengths: each object's clipped length, added in the objects' order
-            pieces = shapely.intersection(area.geometry, geoms)
-            for j, piece in zip(objs, pieces, strict=True):
-                km = length_km(piece)
+            kms = lengths_km(shapely.intersection(area.geometry, geoms))
+            for j, km in zip(objs, kms, strict=True):
                 for i in role_metrics[j][1]:
                     values[(area.city_id, area.area_id, specs[i].metric_id)] += km
         else:  # polygons: kept in the objects' order, dissolved in `result`

@@ -24,6 +24,7 @@ from assets.infrastructure.geometry import (
     area_km2,
     closed_way_polygon,
     length_km,
+    lengths_km,
     polygon_from_member_lines,
     ring_polygon,
     rings_polygon,
@@ -118,3 +119,22 @@ def test_wkb_line_bounds_equal_shapely_bounds():
     big_endian = [shapely.to_wkb(g, hex=True, byte_order=0) for g in lines]
     np.testing.assert_array_equal(wkb_line_bounds(big_endian), shapely.bounds(lines))
     assert wkb_line_bounds([]).shape == (0, 4)
+
+
+def test_lengths_km_equal_length_km_bit_for_bit():
+    ring = ring_polygon(10.0, 100.0, 2.0)
+    lines = [
+        LineString([(100.0 + 0.01 * k, 9.99), (99.99, 10.0 + 0.005 * k), (100.02, 10.01)])
+        for k in range(-3, 4)
+    ]
+    geoms = [shapely.intersection(ring, g) for g in lines]  # lines, multi-lines, empties
+    geoms += [
+        shapely.GeometryCollection(
+            [LineString([(0, 0), (1, 1)]), Point(3, 3), shapely.MultiLineString([[(0, 0), (0, 1)]])]
+        ),
+        Point(1.0, 2.0),
+        Polygon([(0, 0), (1, 0), (1, 1)]),  # a polygon's boundary is no length
+        LineString(),
+    ]
+    assert lengths_km(geoms) == [length_km(g) for g in geoms]
+    assert lengths_km([]) == []
