@@ -147,8 +147,8 @@ def quarantine(
     return len(frame)
 
 
-FEEDBACK_COLUMNS = [
-    "source",
+#: what a source's reader says about each of its files (one row per file)
+FEEDBACK_FIELDS = (
     "file",
     "source_uri",
     "status",
@@ -158,9 +158,9 @@ FEEDBACK_COLUMNS = [
     "rows_kept_from_last_good",
     "last_good_version_date",
     "reason",
-    "run_id",
-    "checked_at",
-]
+)
+#: the columns of quarantine.file_feedback: the source, its files' feedback, the run and time
+FEEDBACK_COLUMNS = ["source", *FEEDBACK_FIELDS, "run_id", "checked_at"]
 
 
 def file_feedback(

@@ -13,7 +13,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from assets.projects import aiddata, iati_api, worldbank_projects_api
+from assets.projects import aiddata, iati_docs, worldbank_records
 from assets.projects.lookups import country_names, load_lookups
 from assets.projects.register_landing import land_registers
 from assets.projects.schema import fetch_frame, typed
@@ -64,8 +64,8 @@ def raw_worldbank_projects(
         delivery = worldbank_projects_source(s, country_names(s)).fetch(asean_iso2(s))
     return _land_delivery(
         context, warehouse, "worldbank_projects", delivery,
-        worldbank_projects_api.LIST_COLUMNS, worldbank_projects_api.DATE_COLUMNS,
-        worldbank_projects_api.STRUCT_COLUMNS,
+        worldbank_records.LIST_COLUMNS, worldbank_records.DATE_COLUMNS,
+        worldbank_records.STRUCT_COLUMNS,
     )  # fmt: skip
 
 
@@ -80,7 +80,7 @@ def raw_iati_activities(
         delivery = iati_source(s).fetch(asean_iso2(s))
     return _land_delivery(
         context, warehouse, "iati_activities", delivery,
-        iati_api.LIST_COLUMNS, iati_api.DATE_COLUMNS, iati_api.STRUCT_COLUMNS,
+        iati_docs.LIST_COLUMNS, iati_docs.DATE_COLUMNS, iati_docs.STRUCT_COLUMNS,
     )  # fmt: skip
 
 

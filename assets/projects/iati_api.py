@@ -29,26 +29,8 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from assets.projects.iati_docs import (
-    COLUMNS,
-    DATE_COLUMNS,
-    LIST_COLUMNS,
-    STRUCT_COLUMNS,
-    parse_activity_docs,
-    strs,
-)
+from assets.projects.iati_docs import parse_activity_docs, strs
 from pipelines.framework.http import HttpClient, HttpResponse, SourceError
-
-__all__ = [
-    "COLUMNS",
-    "DATE_COLUMNS",
-    "FIELDS",
-    "LIST_COLUMNS",
-    "SOURCE",
-    "STRUCT_COLUMNS",
-    "IatiClient",
-    "parse_activity_docs",
-]
 
 SOURCE = "iati"
 API_KEY_HEADER = "Ocp-Apim-Subscription-Key"

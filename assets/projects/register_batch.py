@@ -35,23 +35,12 @@ from assets.projects.schema import (
 )
 from pipelines.framework.inbox import REMOVED_SUFFIX, Skipped, file_sha256
 from pipelines.framework.rejects import REJECT_COLUMNS, reject, rejects_frame
-from warehouse.db import LAST_GOOD_REGISTER_TABLE, table_exists
+from warehouse.db import FEEDBACK_FIELDS, LAST_GOOD_REGISTER_TABLE, table_exists
 
 LAST_GOOD_TABLE = LAST_GOOD_REGISTER_TABLE.split(".")[1]
 MARK_COLUMNS = ("from_last_good_version", "last_good_version_date")
 STORE_COLUMNS = (*CONFORMED_COLUMNS, "last_good_version_date", "file_sha")
 Reader = Callable[[Path], tuple[pd.DataFrame, pd.DataFrame]]
-FEEDBACK_FIELDS = (
-    "file",
-    "source_uri",
-    "status",
-    "rows_in_file",
-    "rows_loaded",
-    "rows_quarantined",
-    "rows_kept_from_last_good",
-    "last_good_version_date",
-    "reason",
-)
 
 
 @dataclass
@@ -99,7 +88,7 @@ class Batch:
 
     rows: pd.DataFrame  # CONFORMED_COLUMNS + MARK_COLUMNS
     rejects: pd.DataFrame
-    feedback: pd.DataFrame  # FEEDBACK_COLUMNS of warehouse.db
+    feedback: pd.DataFrame  # FEEDBACK_FIELDS of warehouse.db
     store: pd.DataFrame  # STORE_COLUMNS: the new last good versions
     warnings: list[str]
 

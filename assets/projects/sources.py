@@ -30,10 +30,11 @@ from typing import Protocol
 
 import pandas as pd
 
-from assets.projects import aiddata, iati_api, worldbank_projects_api
+from assets.projects import aiddata, iati_api, iati_docs, worldbank_projects_api
 from assets.projects.iati_api import IatiClient
 from assets.projects.worldbank_export import export_as_of, export_files, read_export
-from assets.projects.worldbank_projects_api import WorldBankProjectsClient, parse_projects_payload
+from assets.projects.worldbank_projects_api import WorldBankProjectsClient
+from assets.projects.worldbank_records import parse_projects_payload
 from pipelines.framework import inbox
 from pipelines.framework.http import HttpClient, http_client
 from pipelines.framework.landing import Delivery, Payload, file_bytes
@@ -46,13 +47,13 @@ NO_IATI_SNAPSHOT = "offline: no IATI snapshot"
 
 class WorldBankProjectsSource(Protocol):
     def fetch(self, countries_iso2: Sequence[str]) -> Delivery:
-        """World Bank projects in these countries: `worldbank_projects_api.COLUMNS` rows."""
+        """World Bank projects in these countries: `worldbank_records.COLUMNS` rows."""
         ...
 
 
 class IatiSource(Protocol):
     def fetch(self, countries_iso2: Sequence[str]) -> Delivery:
-        """IATI activities with these recipient countries: `iati_api.COLUMNS` rows."""
+        """IATI activities with these recipient countries: `iati_docs.COLUMNS` rows."""
         ...
 
 
@@ -124,7 +125,7 @@ class NoIatiSnapshot:
     """Offline: no IATI snapshot is bundled, so the source delivers no activity."""
 
     def fetch(self, countries_iso2: Sequence[str]) -> Delivery:
-        frame = pd.DataFrame(columns=iati_api.COLUMNS)
+        frame = pd.DataFrame(columns=iati_docs.COLUMNS)
         payload = Payload(iati_api.SOURCE, NO_IATI_SNAPSHOT, frame.to_csv(index=False).encode())
         return Delivery(payload, lambda: frame)
 

@@ -28,28 +28,8 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from assets.projects.worldbank_records import (
-    COLUMNS,
-    DATE_COLUMNS,
-    LIST_COLUMNS,
-    STRUCT_COLUMNS,
-    as_list,
-    parse_projects_payload,
-    project_list,
-)
+from assets.projects.worldbank_records import as_list, parse_projects_payload, project_list
 from pipelines.framework.http import HttpClient, HttpResponse, SourceError
-
-__all__ = [
-    "COLUMNS",
-    "DATE_COLUMNS",
-    "FIELDS",
-    "LIST_COLUMNS",
-    "SOURCE",
-    "STRUCT_COLUMNS",
-    "ProjectsResult",
-    "WorldBankProjectsClient",
-    "parse_projects_payload",
-]
 
 SOURCE = "worldbank_projects"
 DEFAULT_MAX_PAGES = 200

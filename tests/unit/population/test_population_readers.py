@@ -19,6 +19,7 @@ from assets.reference.cities import CityMatcher, city_slug_id, read_cities
 from assets.reference.vocabularies import boundary_types
 from pipelines.framework.rejects import REJECT_COLUMNS
 from pipelines.settings import Settings
+from tests.helpers.reference import ASEAN_ISO3
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 CITIES = DATA / "reference" / "cities.csv"
@@ -272,18 +273,7 @@ def test_national_keeps_every_vintage(national: pd.DataFrame) -> None:
     ]
     assert sorted(internet["value"]) == [56.7328, 59.6606]
     assert internet["vintage"].nunique() == 2
-    assert set(national["country_iso3"]) == {
-        "BRN",
-        "KHM",
-        "IDN",
-        "LAO",
-        "MYS",
-        "MMR",
-        "PHL",
-        "SGP",
-        "THA",
-        "VNM",
-    }
+    assert set(national["country_iso3"]) == set(ASEAN_ISO3)
     gdp = set(
         national.loc[national["indicator_code"].str.startswith("NY.GDP.PCAP.PP"), "indicator_code"]
     )

@@ -18,6 +18,7 @@ from assets.population.sources import (
 )
 from pipelines.framework.http import SourceError
 from pipelines.settings import Settings
+from tests.helpers.reference import ASEAN_ISO3
 from tests.helpers.replay import json_answer, replay_server
 from tests.helpers.worldbank_replay import SOURCE, WorldBankReplay, page_answer, record
 
@@ -35,7 +36,7 @@ def test_factory_picks_by_mode() -> None:
     )
     assert isinstance(live, LiveWorldBankIndicators)
     assert live.url == "http://x/v2" and live.client.base_url == "http://x/v2"
-    assert live.countries == ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"]
+    assert live.countries == ASEAN_ISO3
     assert 400 in live.client.http.retry_statuses  # the client's own retry rule
 
 

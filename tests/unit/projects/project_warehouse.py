@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from assets.projects import iati_api, worldbank_projects_api
+from assets.projects import iati_docs, worldbank_records
 from assets.projects.aiddata import COLUMNS as AIDDATA_COLUMNS
 from assets.projects.fields import empty_frame
 from assets.projects.lookups import load_lookups
@@ -51,17 +51,17 @@ def land(
 ) -> None:
     """The raw project tables (empty where no frame is given), typed as the landing types them."""
     at = retrieved or datetime(2025, 4, 2, tzinfo=UTC)
-    wb = worldbank if worldbank is not None else empty_frame(worldbank_projects_api.COLUMNS)
-    ia = iati if iati is not None else empty_frame(iati_api.COLUMNS)
+    wb = worldbank if worldbank is not None else empty_frame(worldbank_records.COLUMNS)
+    ia = iati if iati is not None else empty_frame(iati_docs.COLUMNS)
     reg = register if register is not None else empty_frame(CONFORMED_COLUMNS)
     aid = aiddata if aiddata is not None else empty_frame(AIDDATA_COLUMNS)
     frames = {
         "worldbank_projects": typed(
-            wb, worldbank_projects_api.LIST_COLUMNS, worldbank_projects_api.DATE_COLUMNS,
-            worldbank_projects_api.STRUCT_COLUMNS,
+            wb, worldbank_records.LIST_COLUMNS, worldbank_records.DATE_COLUMNS,
+            worldbank_records.STRUCT_COLUMNS,
         ),
         "iati_activities": typed(
-            ia, iati_api.LIST_COLUMNS, iati_api.DATE_COLUMNS, iati_api.STRUCT_COLUMNS
+            ia, iati_docs.LIST_COLUMNS, iati_docs.DATE_COLUMNS, iati_docs.STRUCT_COLUMNS
         ),
         "project_register": typed(reg, CONFORMED_LISTS, CONFORMED_DATES),
         "aiddata_gcdf_locations": aid,

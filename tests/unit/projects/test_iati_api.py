@@ -17,7 +17,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from assets.projects.iati_api import COLUMNS, FIELDS, IatiClient, parse_activity_docs
+from assets.projects.iati_api import FIELDS, IatiClient
+from assets.projects.iati_docs import COLUMNS, parse_activity_docs
 from pipelines.framework.http import HttpClient, SourceError
 from tests.helpers.http_faults import drop_connection, timeout_failure
 from tests.helpers.replay import Sleeps

@@ -21,10 +21,11 @@ from assets.projects.currency import add_usd, load_currencies, to_usd
 from assets.projects.linking import link_duplicates
 from assets.projects.lookups import Lookups, load_lookups, load_sector_map
 from assets.projects.project_register import read_project_register
-from assets.projects.worldbank_projects_api import parse_projects_payload
+from assets.projects.worldbank_records import parse_projects_payload
 from assets.reference.cities import read_cities
 from assets.reference.vocabularies import focus_areas
 from pipelines.settings import Settings
+from tests.helpers.reference import FOCUS_AREA_IDS
 
 ROOT = Path(__file__).resolve().parents[3]
 WB_FILE = ROOT / "data/sources/projects/worldbank_projects_asean_2013.json"
@@ -113,14 +114,7 @@ def test_every_worldbank_sector_code_in_snapshot_is_mapped(sector_map):
 
 
 def test_sector_map_uses_known_focus_areas(sector_map):
-    assert set(sector_map["focus_area_id"]) <= {
-        "civic_social",
-        "health_wellbeing",
-        "safety_security",
-        "quality_environment",
-        "built_infrastructure",
-        "industry_innovation",
-    }
+    assert set(sector_map["focus_area_id"]) <= set(FOCUS_AREA_IDS)
     assert not sector_map.duplicated(["vocabulary", "code"]).any()
 
 

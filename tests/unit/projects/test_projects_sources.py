@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 
-from assets.projects import iati_api, worldbank_projects_api
+from assets.projects import iati_docs, worldbank_records
 from assets.projects.sources import (
     NO_IATI_SNAPSHOT,
     BundledWorldBankProjects,
@@ -53,7 +53,7 @@ def test_bundled_worldbank_delivery_goes_through_the_api_parser() -> None:
     assert delivery.payload.uri == str(WB_FILE)
     assert delivery.payload.data == WB_FILE.read_bytes()
     frame = delivery.read()
-    assert list(frame.columns) == worldbank_projects_api.COLUMNS
+    assert list(frame.columns) == worldbank_records.COLUMNS
     assert len(frame) == 52  # every record of the export, whatever the countries asked for
     danang = frame.set_index("project_id").loc["P123384"]
     # record: "boardapprovaldate": "2013-04-26T00:00:00Z", first sector code TC
@@ -65,7 +65,7 @@ def test_offline_iati_delivers_no_activity() -> None:
     delivery = iati_source(OFFLINE).fetch(["KH"])
     assert (delivery.payload.source, delivery.payload.uri) == ("iati", NO_IATI_SNAPSHOT)
     frame = delivery.read()
-    assert frame.empty and list(frame.columns) == iati_api.COLUMNS
+    assert frame.empty and list(frame.columns) == iati_docs.COLUMNS
 
 
 def test_live_worldbank_delivery(httpserver: HTTPServer) -> None:

@@ -18,12 +18,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from assets.projects.worldbank_projects_api import (
-    COLUMNS,
-    FIELDS,
-    WorldBankProjectsClient,
-    parse_projects_payload,
-)
+from assets.projects.worldbank_projects_api import FIELDS, WorldBankProjectsClient
+from assets.projects.worldbank_records import COLUMNS, parse_projects_payload
 from pipelines.framework.http import HttpClient, SourceError
 from tests.helpers.http_faults import drop_connection, timeout_failure
 from tests.helpers.replay import Sleeps

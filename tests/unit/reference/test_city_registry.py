@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from assets.reference.cities import read_cities
+from tests.helpers.reference import ASEAN_ISO3
 
 CITIES = Path(__file__).resolve().parents[3] / "data" / "reference" / "cities.csv"
 
@@ -23,18 +24,7 @@ def cities() -> pd.DataFrame:
 def test_registry_has_31_cities_in_10_countries(cities: pd.DataFrame) -> None:
     assert len(cities) == 31
     assert cities["city_id"].is_unique
-    assert set(cities["country_iso3"]) == {
-        "BRN",
-        "KHM",
-        "IDN",
-        "LAO",
-        "MYS",
-        "MMR",
-        "PHL",
-        "SGP",
-        "THA",
-        "VNM",
-    }
+    assert set(cities["country_iso3"]) == set(ASEAN_ISO3)
 
 
 def test_registry_values(cities: pd.DataFrame) -> None:

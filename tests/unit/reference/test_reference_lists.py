@@ -13,6 +13,7 @@ import pytest
 from assets.reference.countries import asean_iso2, asean_iso3, countries, iso2_to_iso3
 from assets.reference.vocabularies import boundary_types, focus_areas
 from pipelines.settings import Settings
+from tests.helpers.reference import ASEAN_ISO3, FOCUS_AREA_IDS
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 REAL = Settings(data_dir=DATA)
@@ -29,9 +30,7 @@ def _settings(tmp_path: Path, name: str, text: str) -> Settings:
 
 
 def test_asean_members_in_file_order() -> None:
-    assert asean_iso3(REAL) == [
-        "BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM",
-    ]  # fmt: skip
+    assert asean_iso3(REAL) == ASEAN_ISO3
     assert asean_iso2(REAL) == ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"]
 
 
@@ -81,14 +80,7 @@ def test_boundary_types_from_the_file() -> None:
 
 def test_focus_areas_from_the_file() -> None:
     areas = focus_areas(REAL)
-    assert list(areas) == [
-        "civic_social",
-        "health_wellbeing",
-        "safety_security",
-        "quality_environment",
-        "built_infrastructure",
-        "industry_innovation",
-    ]
+    assert list(areas) == FOCUS_AREA_IDS
     assert areas["health_wellbeing"] == "Health & Well-being"
 
 
