@@ -131,13 +131,31 @@ def _osmium_tool(path: Path, out: Path) -> dict:
     cmd = [tool, "tags-filter", "-O", "-o", str(out), str(path), *tags_filter_expressions()]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    _, status, usage = os.wait4(proc.pid, 0)
+    # The tool's own peak: its VmHWM, read while it runs (ru_maxrss of a child includes the
+    # memory of this process before the child's exec).
+    peak_kb, status = 0, None
+    while status is None:
+        pid, wait_status, _ = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            status = wait_status
+            break
+        peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
+        time.sleep(0.002)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         return {"installed": True, "failed": proc.stderr.read().decode(errors="replace")[-500:]}
-    # ru_maxrss of a child started by posix_spawn from this small process: the tool's own peak
-    return {"installed": True, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {"installed": True, "wall_s": wall, "peak_rss_mb": peak_kb / 1024}
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:  # exited between the wait and the read
+        pass
+    return 0
 
 
 def _median_run(runs: list[dict]) -> dict:
