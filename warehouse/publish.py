@@ -12,7 +12,6 @@ again when it is missing, damaged, replaced or does not open, even if nothing el
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
@@ -23,6 +22,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from warehouse.db import file_sha256
 
 # Files readable by DuckDB 1.4 and later, so analysts' older CLIs and DBeaver drivers can open them.
 STORAGE_VERSION = "v1.4.0"
@@ -119,14 +120,6 @@ def remove_leftovers(published_db: Path) -> list[Path]:
         shutil.rmtree(old, ignore_errors=True)
         removed.append(old)
     return removed
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def publication_problem(con: duckdb.DuckDBPyConnection, published_db: Path) -> str | None:

@@ -33,9 +33,9 @@ from assets.projects.schema import (
     fetch_frame,
     typed,
 )
-from pipelines.framework.inbox import REMOVED_SUFFIX, Skipped, file_sha256
+from pipelines.framework.inbox import REMOVED_SUFFIX, Skipped
 from pipelines.framework.rejects import REJECT_COLUMNS, reject, rejects_frame
-from warehouse.db import FEEDBACK_FIELDS, LAST_GOOD_REGISTER_TABLE, table_exists
+from warehouse.db import FEEDBACK_FIELDS, LAST_GOOD_REGISTER_TABLE, file_sha256, table_exists
 
 LAST_GOOD_TABLE = LAST_GOOD_REGISTER_TABLE.split(".")[1]
 MARK_COLUMNS = ("from_last_good_version", "last_good_version_date")

@@ -4,11 +4,12 @@ Both replay their recorded outcome when the asset was not rebuilt in this run (s
 same rows: `assets/versions.replay_check`).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 
 from pipelines.framework.expectations import SpecBuilder, summarize, validate_frame
 from pipelines.framework.versions import replay_check
@@ -22,6 +23,25 @@ def _key(asset: str) -> dg.AssetKey:
     return dg.AssetKey(asset.split("/"))
 
 
+def _blocking_check(
+    asset: str,
+    name: str,
+    description: str,
+    evaluate: Callable[[duckdb.DuckDBPyConnection], dg.AssetCheckResult],
+) -> dg.AssetChecksDefinition:
+    """A blocking check of `asset`: `evaluate(con)` on the build file, or the recorded outcome
+    when the asset was not rebuilt (`replay_check`)."""
+
+    @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            return replay_check(context, con, f"{asset}:{name}", asset, lambda: evaluate(con))
+
+    return _check
+
+
 def sql_check(
     asset: str, name: str, description: str, params: Mapping[str, Any] | None = None
 ) -> dg.AssetChecksDefinition:
@@ -30,27 +50,19 @@ def sql_check(
     `params` are bound to the query's `$name` parameters (shared lists instead of literals)."""
     sql = (CHECK_SQL / f"{name}.sql").read_text(encoding="utf-8")
 
-    @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
+    def evaluate(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+        bad = con.execute(sql, dict(params)).df() if params else con.execute(sql).df()
+        return dg.AssetCheckResult(
+            passed=bad.empty,
+            metadata={
+                "offending_rows": dg.MetadataValue.int(len(bad)),
+                "sample": dg.MetadataValue.md(bad.head(10).to_markdown(index=False))
+                if not bad.empty
+                else dg.MetadataValue.text("none"),
+            },
+        )
 
-            def evaluate() -> dg.AssetCheckResult:
-                bad = con.execute(sql, dict(params)).df() if params else con.execute(sql).df()
-                return dg.AssetCheckResult(
-                    passed=bad.empty,
-                    metadata={
-                        "offending_rows": dg.MetadataValue.int(len(bad)),
-                        "sample": dg.MetadataValue.md(bad.head(10).to_markdown(index=False))
-                        if not bad.empty
-                        else dg.MetadataValue.text("none"),
-                    },
-                )
-
-            return replay_check(context, con, f"{asset}:{name}", asset, evaluate)
-
-    return _check
+    return _blocking_check(asset, name, description, evaluate)
 
 
 def gx_check(
@@ -59,24 +71,16 @@ def gx_check(
     """Blocking check: a Great Expectations suite run on `table` pulled into pandas."""
     source = checked_identifier(table)
 
-    @dg.asset_check(asset=_key(asset), name=name, description=description, blocking=True)
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
+    def evaluate(con: duckdb.DuckDBPyConnection) -> dg.AssetCheckResult:
+        frame = con.execute(f"select * from {source}").df()  # noqa: S608
+        success, result = validate_frame(frame, name, spec())
+        return dg.AssetCheckResult(
+            passed=success,
+            metadata={
+                "rows_validated": dg.MetadataValue.int(len(frame)),
+                "expectations": dg.MetadataValue.int(len(result.get("results", []))),
+                "failed_expectations": dg.MetadataValue.json(summarize(result)),
+            },
+        )
 
-            def evaluate() -> dg.AssetCheckResult:
-                frame = con.execute(f"select * from {source}").df()  # noqa: S608
-                success, result = validate_frame(frame, name, spec())
-                return dg.AssetCheckResult(
-                    passed=success,
-                    metadata={
-                        "rows_validated": dg.MetadataValue.int(len(frame)),
-                        "expectations": dg.MetadataValue.int(len(result.get("results", []))),
-                        "failed_expectations": dg.MetadataValue.json(summarize(result)),
-                    },
-                )
-
-            return replay_check(context, con, f"{asset}:{name}", asset, evaluate)
-
-    return _check
+    return _blocking_check(asset, name, description, evaluate)

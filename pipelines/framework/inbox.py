@@ -10,11 +10,12 @@ A symbolic link is refused without being opened, so nothing of its target is eve
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from warehouse.db import file_sha256
 
 REGISTER_SUFFIXES = frozenset({".csv", ".xlsx"})
 REMOVED_SUFFIX = ".removed"
@@ -120,15 +121,6 @@ def scan(inbox: Path, variable: str = INBOX_VARIABLE) -> InboxScan:
             else:
                 result.skipped.append(Skipped(entry.name, path, f"not read: {why}"))
     return result
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in 1 MiB chunks (an oversized upload is not loaded whole)."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def register_files(inbox: Path) -> list[Path]:

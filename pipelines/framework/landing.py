@@ -11,13 +11,12 @@ import duckdb
 import pandas as pd
 
 from pipelines.framework.http import SourceError
-from pipelines.framework.inbox import file_sha256
 from pipelines.framework.rejects import NO_REJECTS
 from pipelines.framework.table_metadata import table_metadata
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.settings import Settings
-from warehouse.db import Lineage, content_hash, quarantine, write_raw
+from warehouse.db import Lineage, content_hash, file_sha256, quarantine, write_raw
 
 # Parse step: returns (rows, rejects); rejects may be empty.
 Parser = Callable[[], tuple[pd.DataFrame, pd.DataFrame]]

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
 from assets.projects.lookups import Lookups
 from assets.projects.project_register import REGISTER_COLUMNS, read_project_register
-from tests.helpers.registers import HEADER, REPO, TODAY, example_lookups, one_reject, row, write_csv
+from tests.helpers.registers import (
+    HEADER,
+    REPO,
+    TODAY,
+    example_lookups,
+    one_reject,
+    row,
+    write_csv,
+    write_xlsx,
+)
 
 
 @pytest.fixture
@@ -238,20 +246,6 @@ def test_khmer_thai_vietnamese_text_kept_intact(tmp_path, lookups):
 
 
 # ----------------------------------------------------------------------------- xlsx faults
-def write_xlsx(tmp_path: Path, rows: list[dict], name: str = "reg.xlsx", mutate=None) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "register"
-    ws.append(list(REGISTER_COLUMNS))
-    for r in rows:
-        ws.append([r.get(c) for c in REGISTER_COLUMNS])
-    if mutate:
-        mutate(ws)
-    path = tmp_path / name
-    wb.save(path)
-    return path
-
-
 def test_xlsx_valid_with_typed_cells(tmp_path, lookups):
     from datetime import datetime
 
@@ -259,10 +253,10 @@ def test_xlsx_valid_with_typed_cells(tmp_path, lookups):
     path = write_xlsx(
         tmp_path,
         [r],
-        mutate=lambda ws: (
-            ws.cell(2, 10, 1234.5),
-            ws.cell(2, 13, datetime(2022, 3, 1)),
-            ws.cell(2, 14, datetime(2024, 2, 29)),
+        mutate=lambda wb: (
+            wb["register"].cell(2, 10, 1234.5),
+            wb["register"].cell(2, 13, datetime(2022, 3, 1)),
+            wb["register"].cell(2, 14, datetime(2024, 2, 29)),
         ),
     )
     rows, rejects = read_project_register(path, lookups, TODAY)
@@ -276,7 +270,7 @@ def test_xlsx_formula_without_cached_value_rejects_row_naming_cell(tmp_path, loo
     path = write_xlsx(
         tmp_path,
         [row(project_id="EX-1"), row(project_id="EX-2")],
-        mutate=lambda ws: ws.cell(3, 10, "=1000*2"),
+        mutate=lambda wb: wb["register"].cell(3, 10, "=1000*2"),
     )
     rows, rejects = read_project_register(path, lookups, TODAY)
     assert list(rows["source_project_id"]) == ["EX-1"]
@@ -290,7 +284,7 @@ def test_xlsx_merged_cells_refused_naming_range(tmp_path, lookups):
         tmp_path,
         [row(project_id="EX-1"), row(project_id="EX-2")],
         name="merged.xlsx",
-        mutate=lambda ws: ws.merge_cells("B2:B3"),
+        mutate=lambda wb: wb["register"].merge_cells("B2:B3"),
     )
     with pytest.raises(
         ValueError, match=r"merged\.xlsx: sheet 'register' has merged cells \(B2:B3\)"
