@@ -143,7 +143,12 @@ def load_report_data(published_db: Path) -> dict[str, Any]:
             "staging.population_figures",
             ["city_id", "year", "population"],
             ["boundary_type", "source_id", "is_projection", "unit_name"],
-            "where population is not null and year is not null order by city_id, year",
+            # Within a year, a series' first row is the figure staging.measures uses (same
+            # total order as staging_measures.sql: with its area, census first, then source,
+            # value and content key), never the file's row order.
+            "where population is not null and year is not null order by city_id, year, "
+            "area_km2 is null, case figure_kind when 'census' then 1 when 'registered' then 2 "
+            "when 'estimate' then 3 else 4 end, source_ref, population, row_key",
         )
         national = select(
             con,

@@ -106,7 +106,9 @@ def city_trends(data: dict[str, Any], city: dict[str, Any]) -> dict[str, Any]:
     for p in data["population_series"].get(cid, []):
         series.setdefault((p["boundary_type"] or "", p["source_id"] or ""), []).append(p)
     for (unit, source), pts in sorted(series.items()):
-        by_year = {int(p["year"]): p for p in pts}  # one figure per year and series
+        by_year: dict[int, dict[str, Any]] = {}
+        for p in pts:  # one figure per year and series: the first in the query's total order
+            by_year.setdefault(int(p["year"]), p)
         if len(by_year) >= MIN_YEARS:
             points = [(y, float(p["population"]), bool(p["is_projection"]))
                       for y, p in sorted(by_year.items())]  # fmt: skip

@@ -256,3 +256,46 @@ def test_asset_metadata_links_report(published: Path, tmp_path: Path) -> None:
     assert mat.metadata["report"] == dg.MetadataValue.url("file://" + str(index))
     assert mat.metadata["report_path"] == dg.MetadataValue.path(str(index))
     assert index.is_file() and (tmp_path / "reports" / "city" / "khm-battambang.html").is_file()
+
+
+@pytest.mark.parametrize("chosen_last", [False, True])
+def test_population_figure_of_a_year_does_not_depend_on_row_order(
+    published: Path, tmp_path: Path, chosen_last: bool
+) -> None:
+    """Jakarta has two city-proper figures for 2020 from one source (10,562,088 with its area,
+    10,644,986 without): the report shows the one staging.measures uses, whatever the file's
+    row order."""
+    from assets.publish.report_data import load_report_data
+    from assets.publish.trends import city_trends
+
+    db = tmp_path / "ascn.duckdb"
+    shutil.copy(published / "ascn.duckdb", db)
+    con = duckdb.connect(str(db))
+    try:
+        jakarta = (
+            "city_id = 'idn-dki-jakarta' and year = 2020 and boundary_type = 'city_proper' "
+            "and population {} 10562088"
+        )
+        first, last = (">", "=") if chosen_last else ("=", ">")
+        con.execute("create temp table moved as select * from staging.population_figures")
+        con.execute(f"delete from staging.population_figures where {jakarta.format('>=')}")  # noqa: S608
+        for op in (first, last):  # insertion order is the scan order of a fresh table
+            con.execute(
+                f"insert into staging.population_figures select * from moved "  # noqa: S608
+                f"where {jakarta.format(op)}"
+            )
+        measures = con.execute(
+            "select value from staging.measures where city_id = 'idn-dki-jakarta' "
+            "and measure_id = 'population' and year = 2020 and source_id = 'census_city'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert measures == [(10562088.0,)]
+    data = load_report_data(db)
+    city = next(c for c in data["cities"] if c["city_id"] == "idn-dki-jakarta")
+    shown = [
+        r["value"]
+        for r in city_trends(data, city)["units"]["rows"]
+        if r["unit"] == "city proper" and r["year"] == 2020
+    ]
+    assert shown == [10562088.0]
