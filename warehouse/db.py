@@ -26,7 +26,24 @@ IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$")
 PYTHON_BUILT_TABLES = frozenset(
     {"staging.projects", "staging.indicator_catalogue", "staging.business_matches"}
 )
-LINEAGE_COLUMNS = ["_source", "_source_uri", "_retrieved_at", "_content_hash", "_run_id"]
+#: the lineage columns `write_raw` adds to every raw table, with their descriptions (one home)
+LINEAGE_DESCRIPTIONS = {
+    "_source": "Lineage: id of the source that delivered the row (the source of meta.source_loads)",
+    "_source_uri": "Lineage: file(s) (';'-separated), folder or API URL the batch was read from",
+    "_retrieved_at": "Lineage: when the batch was read and landed (UTC)",
+    "_content_hash": "Lineage: sha256 of what the source delivered (file names and bytes, or the "
+    "answer): unchanged, the table is not landed again",
+    "_run_id": "Lineage: Dagster run that landed the batch",
+}
+LINEAGE_COLUMNS = list(LINEAGE_DESCRIPTIONS)
+#: provenance columns the readers of many sources give their rows, described once (write_raw)
+PROVENANCE_DESCRIPTIONS = {
+    "source_id": "Id of the source of the row (the source_id staging and the marts carry on)",
+    "source_uri": "File (or URL) the row was read from",
+    "source_row": "1-based position of the row in its file or answer (header excluded), as "
+    "quarantine.rejected_rows names it",
+    "source_file": "Name of the file (or the API call) the row was read from",
+}
 # The last good rows of each register file: state no source can give back once a file turned
 # bad, so an empty build file gets it back from the published file (framework/build_file.py).
 LAST_GOOD_REGISTER_TABLE = "raw.project_register_last_good"
@@ -82,6 +99,44 @@ def file_sha256(path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class TableDoc:
+    """The `COMMENT ON` descriptions of a table written from a pandas frame: the table's, and
+    each column's (tables built by a SQL file carry theirs in that file)."""
+
+    description: str
+    columns: Mapping[str, str]
+
+
+def describe_table(con: duckdb.DuckDBPyConnection, table: str, doc: TableDoc) -> None:
+    """`COMMENT ON` `table` (unless `doc.description` is empty) and each of its columns that
+    `doc` describes.
+
+    COMMENT ON takes no bound parameters: the names are checked identifiers and the texts are
+    literals with their quotes doubled.
+    """
+    target = checked_identifier(table)
+    schema, name = target.split(".")
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = $s and table_name = $t",
+            {"s": schema, "t": name},
+        ).fetchall()
+    }
+    if doc.description:
+        con.execute(f"comment on table {target} is {_literal(doc.description)}")  # noqa: S608
+    for column, text in doc.columns.items():
+        if column in present:
+            column_id = checked_identifier(column)
+            con.execute(f"comment on column {target}.{column_id} is {_literal(text)}")  # noqa: S608
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
 class Lineage:
     """Where a batch of raw rows came from."""
 
@@ -102,14 +157,22 @@ class Lineage:
 
 
 def write_raw(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, lineage: Lineage
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    lineage: Lineage,
+    doc: TableDoc | None = None,
 ) -> int:
-    """Replace `raw.<table>` with `frame` plus lineage columns, in one transaction."""
+    """Replace `raw.<table>` with `frame` plus lineage columns, in one transaction, described by
+    `LINEAGE_DESCRIPTIONS`, `PROVENANCE_DESCRIPTIONS` and `doc` (which wins)."""
     target = checked_identifier(f"raw.{table}")
     stamped = lineage.stamp(frame)  # noqa: F841 - read by DuckDB's replacement scan below
     con.execute("begin transaction")
     try:
         con.execute(f"create or replace table {target} as select * from stamped")  # noqa: S608
+        doc = doc or TableDoc("", {})
+        columns = {**LINEAGE_DESCRIPTIONS, **PROVENANCE_DESCRIPTIONS, **doc.columns}
+        describe_table(con, target, TableDoc(doc.description, columns))
         con.execute("commit")
     except Exception:
         con.execute("rollback")

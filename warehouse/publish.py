@@ -38,6 +38,18 @@ class Publication:
     published_at: datetime
 
 
+# Descriptions of pub.meta.publication, the one table made in the published file itself.
+PUBLICATION_COMMENTS = (
+    "comment on table pub.meta.publication is 'This file''s publication: the run that published "
+    "it, when, and the DuckDB and storage versions it was written with (one row).'",
+    "comment on column pub.meta.publication.run_id is 'Dagster run that published this file'",
+    "comment on column pub.meta.publication.published_at is 'When this file was published'",
+    "comment on column pub.meta.publication.duckdb_version is 'DuckDB version that wrote it'",
+    "comment on column pub.meta.publication.storage_version is 'DuckDB storage version of the "
+    "file (the oldest DuckDB that reads it)'",
+)
+
+
 def publish(
     con: duckdb.DuckDBPyConnection, published_db: Path, parquet_dir: Path, run_id: str
 ) -> Publication:
@@ -66,6 +78,8 @@ def publish(
                 "storage": STORAGE_VERSION,
             },
         )
+        for statement in PUBLICATION_COMMENTS:
+            con.execute(statement)
         names = con.execute(
             "select table_name from duckdb_tables() "
             "where database_name = 'pub' and schema_name = 'marts' order by 1"

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from assets.indicators.catalogue import DOC as catalogue_doc
 from assets.indicators.catalogue import load_catalogue
 from assets.indicators.marts import MARTS, SQL_DIR, Mart, MartBuilder
 from pipelines.framework.asset_defaults import REGISTRY
 from pipelines.framework.sql_assets import sql_asset, table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
-from warehouse.db import defined_tables
+from warehouse.db import defined_tables, describe_table
 
 
 @dg.asset(
@@ -38,6 +39,7 @@ def staging_indicator_catalogue(
             con.execute(
                 "create or replace table staging.indicator_catalogue as select * from catalogue"
             )
+            describe_table(con, "staging.indicator_catalogue", catalogue_doc)
             return {
                 "indicators": dg.MetadataValue.int(len(catalogue)),
                 "by_focus_area": dg.MetadataValue.json(

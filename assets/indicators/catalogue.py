@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.reference.vocabularies import UNIT_TYPES
+from warehouse.db import TableDoc
 
 COLUMNS = [
     "indicator_id", "name", "definition", "numerator_measure", "unit_type", "denominator",
@@ -16,6 +17,62 @@ COLUMNS = [
     "source_tables", "min_data", "notes", "density_check", "zero_implausible_above_population",
     "numerator_is_count",
 ]  # fmt: skip
+#: staging.indicator_catalogue (published as marts.indicator_catalogue)
+DOC = TableDoc(
+    "The indicator catalogue (data/catalogue/indicators.csv), validated: one row per indicator, "
+    "with its definition, formula, standards mapping and comparability settings.",
+    {
+        "indicator_id": "Indicator id",
+        "name": "Name",
+        "definition": "Definition",
+        "numerator_measure": "Measure used as numerator (staging.measures.measure_id)",
+        "unit_type": (
+            "Unit type of the numerator: pilot (the registry's pilot unit), a unit type "
+            "(urban_centre, urban_extent, agglomeration, measurement_area, nation), or empty = any"
+            " unit (pilot unit first, then boundary precedence)"
+        ),
+        "denominator": (
+            "Measure used as denominator (empty = none); always of the same unit as the numerator"
+        ),
+        "denominator_alignment": (
+            "year (default: aligned to the reference year like the numerator) or unit_attribute (a"
+            " property of the unit such as the area of a fixed polygon, taken as it is)"
+        ),
+        "scale": "Multiplier (e.g. 100000 for per 100,000)",
+        "unit": "Unit",
+        "direction": "higher_better, lower_better or neutral (not scored)",
+        "direction_rationale": "One line: why this direction, or why neutral",
+        "focus_area_id": "ASCN focus area",
+        "level": "city or national",
+        "iso37120_2018": "ISO 37120:2018 indicator number, where one matches",
+        "iso37122": "ISO 37122:2019 indicator number, where one matches",
+        "u4ssc": "ITU U4SSC KPI code, where one matches",
+        "sdg11": "SDG 11 indicator, where one matches",
+        "reference_year": "Year values are aligned to",
+        "max_year_gap": "Largest gap in years between data and reference year",
+        "plausible_min": (
+            "Lower plausibility bound (outside: flagged implausible, not scored); for per-100,000 "
+            "counts, plausible_max bounds the count by the population"
+        ),
+        "plausible_max": "Upper plausibility bound",
+        "typical_min": "Lower typical bound (outside: flagged, still scored)",
+        "typical_max": "Upper typical bound",
+        "source_tables": "Warehouse tables the indicator is computed from",
+        "min_data": "Minimum data the indicator needs",
+        "notes": "Notes and caveats",
+        "density_check": (
+            "own_unit: the value must be within 5 % of the unit's own published density (else "
+            "implausible)"
+        ),
+        "zero_implausible_above_population": (
+            "A zero numerator is implausible for a city with more people than this"
+        ),
+        "numerator_is_count": (
+            "True when the numerator is a count: negative or (observed) fractional counts are "
+            "implausible"
+        ),
+    },
+)
 UNITS = {
     "persons", "persons per km2", "percent", "percent per year", "per 100,000 population",
     "km per km2", "per km2", "km per 100,000 population", "m2 per capita", "km2",

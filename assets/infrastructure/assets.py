@@ -11,7 +11,7 @@ import pandas as pd
 
 from assets.infrastructure.boundaries import load_city_boundaries
 from assets.infrastructure.metric_catalogue import catalogue_ranges, load_metric_catalogue
-from assets.infrastructure.metric_rows import OSM_COLUMNS
+from assets.infrastructure.metric_rows import OSM_COLUMNS, metric_doc
 from assets.infrastructure.overpass import CityCost
 from assets.infrastructure.sources import (
     BundledMetrics,
@@ -93,6 +93,11 @@ def raw_osm_metrics(
                 pd.concat([rejects, result.rejects], ignore_index=True),
             ),
             metadata=meta,
+            doc=metric_doc(
+                "OSM measurements of the pilot cities (live Overpass API or a local extract; "
+                "empty offline): one row per city, metric and measurement area (the 5 km and "
+                "10 km rings, the admin polygon where held), with the area measured."
+            ),
         )
 
 
@@ -112,13 +117,17 @@ def cost_metadata(costs: Sequence[CityCost]) -> dict[str, dg.MetadataValue]:
 
 
 def _bundled_metrics_asset(
-    table: str, source: Callable[[Settings], BundledMetrics], description: str
+    table: str, source: Callable[[Settings], BundledMetrics], description: str, table_doc: str
 ) -> dg.AssetsDefinition:
-    """`raw/<table>`: a bundled published source, its cities matched against the registry."""
+    """`raw/<table>`: a bundled published source, its cities matched against the registry;
+    `table_doc` is the raw table's COMMENT ON description."""
 
     def files(settings: Settings) -> BundledFiles:
         src = source(settings)
-        return BundledFiles(src.source, src.paths, lambda con: src.read(registry_matcher(con)))
+        return BundledFiles(
+            src.source, src.paths, lambda con: src.read(registry_matcher(con)),
+            doc=metric_doc(table_doc),
+        )  # fmt: skip
 
     return bundled_files_asset(table, files, description=description, deps=[REGISTRY])
 
@@ -126,14 +135,21 @@ def _bundled_metrics_asset(
 raw_ghsl_street_network = _bundled_metrics_asset(
     "ghsl_street_network", street_network_source,
     "GHSL urban-centre attributes and OSM street-network metrics (G. Boeing), 17 pilot cities.",
+    "GHSL UCDB 2015 urban-centre attributes and OSM street-network metrics (G. Boeing) of the "
+    "pilot cities' urban centres, one row per city and metric (data/sources/ghsl/).",
 )  # fmt: skip
 raw_health_facilities = _bundled_metrics_asset(
     "health_facilities", health_facilities_source,
     "Official public hospital lists: MIMU Myanmar (2020) and Brunei Ministry of Health.",
+    "Public health facilities from official lists (MIMU Myanmar 2020: hospitals and their bed "
+    "classes; Brunei Ministry of Health: hospitals and health centres), one row per city and "
+    "metric (data/sources/infrastructure/).",
 )  # fmt: skip
 raw_sdg_11_2_1 = _bundled_metrics_asset(
     "sdg_11_2_1", sdg_11_2_1_source,
     "SDG 11.2.1 convenient access to public transport per city (UN SDG database via 360info).",
+    "SDG 11.2.1: share of the population with convenient access to public transport, per UN "
+    "SDG city (UN SDG Global Database via 360info), one row per city and metric.",
 )  # fmt: skip
 
 

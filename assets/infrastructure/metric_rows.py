@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from assets.infrastructure.osm_model import MeasurementArea, MetricSpec
+from warehouse.db import TableDoc
 
 METRIC_COLUMNS = [
     "city_id",
@@ -35,6 +36,37 @@ OSM_COLUMNS = METRIC_COLUMNS + [
     "unit_id",  # the population unit an admin area is the same extent as (else empty)
 ]
 LAND_AREA = "land_area_km2"  # the measured-area rows (denominator of per-km2 indicators)
+#: the columns of every infrastructure raw table, described once (source_id, source_uri and the
+#: lineage columns: warehouse.db)
+METRIC_DESCRIPTIONS = {
+    "city_id": "Registry city id",
+    "metric_id": "Metric id (OSM metrics: data/catalogue/osm_metrics.csv; land_area_km2: the "
+    "measurement area itself)",
+    "value": "Value of the metric, in unit",
+    "unit": "Unit of the value (count, km, km2, percent, ...)",
+    "boundary_type": "Boundary type of the area the value is of (data/reference/"
+    "boundary_types.csv)",
+    "boundary_ref": "The area the value is of, as the source names it (OSM: the measurement area)",
+    "osm_timestamp": "Timestamp of the OSM data measured ('unknown' when the source does not "
+    "state it; null for non-OSM sources)",
+    "reference_period": "Period the value refers to, as stated by the source",
+    "notes": "What the value counts, and the source's caveats",
+    "measurement_area": "OSM rows: the measurement area: ring_5km, ring_10km, "
+    "admin_adm2:<geoBoundaries shapeID>[+...], osm_relation:<id>",
+    "measurement_area_km2": "OSM rows: geodesic area of the measurement area in km2 (land and "
+    "water alike)",
+    "measurement_area_definition": "OSM rows: how the measurement area is defined (ring radius "
+    "and centre, or the admin polygon and its source)",
+    "measured_zero": "OSM rows: true when the source answered and counted none (a measured 0, "
+    "not a gap)",
+    "unit_id": "OSM rows: population unit an administrative measurement area is the same extent "
+    "as (data/reference/city_boundaries.csv population_unit_id); empty for rings",
+}
+
+
+def metric_doc(description: str) -> TableDoc:
+    """The descriptions of an infrastructure raw table: `description` and the metric columns."""
+    return TableDoc(description, METRIC_DESCRIPTIONS)
 
 
 def empty_metric_frame(columns: list[str] | None = None) -> pd.DataFrame:

@@ -5,11 +5,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.population.census import read_census_figures
-from assets.population.ghsl import read_ghsl_urban_centres
+from assets.population.census import CENSUS_DOC, read_census_figures
+from assets.population.ghsl import GHSL_DOC, read_ghsl_urban_centres
+from assets.population.national import WORLDBANK_DOC
 from assets.population.sources import worldbank_indicators_source
 from assets.population.worldbank_page import SOURCE
-from assets.population.wup import read_wup2018
+from assets.population.wup import WUP_DOC, read_wup2018
 from assets.reference.cities import registry_matcher
 from assets.reference.vocabularies import boundary_types
 from pipelines.framework.asset_defaults import REGISTRY, RETRY
@@ -36,6 +37,7 @@ def _census_files(settings: Settings) -> BundledFiles:
     return BundledFiles(
         "census_city", [path],
         lambda con: read_census_figures(path, registry_ids(con), boundary_types(settings)),
+        doc=CENSUS_DOC,
     )  # fmt: skip
 
 
@@ -43,7 +45,7 @@ def _wup2018_files(settings: Settings) -> BundledFiles:
     path = settings.sources_dir / "population" / "un_wup2018_f22_ascn_cities.csv"
     return BundledFiles(
         "un_wup2018", [path], lambda con: read_wup2018(path, registry_matcher(con)),
-        vintage="WUP 2018 revision",
+        vintage="WUP 2018 revision", doc=WUP_DOC,
     )  # fmt: skip
 
 
@@ -52,7 +54,7 @@ def _ghsl_files(settings: Settings) -> BundledFiles:
     path = folder / "ghsl_ucdb2015_via_boeing_street_network_indicators_ascn.csv"
     return BundledFiles(
         "ghsl_ucdb2015", [path], lambda con: read_ghsl_urban_centres(path, registry_matcher(con)),
-        vintage="GHS-UCDB R2019A",
+        vintage="GHS-UCDB R2019A", doc=GHSL_DOC,
     )  # fmt: skip
 
 
@@ -92,7 +94,7 @@ def raw_worldbank_indicators(
     with warehouse.connect() as con:
         return land(
             context, con, table="worldbank_indicators", payload=delivery.payload,
-            parse=delivery.parse, metadata=traffic_metadata(source.traffic),
+            parse=delivery.parse, metadata=traffic_metadata(source.traffic), doc=WORLDBANK_DOC,
         )  # fmt: skip
 
 

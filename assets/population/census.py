@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipelines.framework.csv_text import read_csv_text, require_columns, to_number
 from pipelines.framework.rejects import reject, rejects_frame
+from warehouse.db import TableDoc
 
 CENSUS_COLUMNS = [
     "city_id",
@@ -29,6 +30,25 @@ CENSUS_COLUMNS = [
     "notes",
 ]
 FIGURE_KINDS = frozenset({"census", "estimate", "registered", "projection", ""})
+#: raw.census_population (the source_* and lineage columns: warehouse.db)
+CENSUS_DOC = TableDoc(
+    "Curated published population figures of the pilot cities (censuses, statistics offices), "
+    "one row per figure as given in data/sources/population/census_city_figures.csv; bad rows "
+    "are in quarantine.rejected_rows.",
+    {
+        "city_id": "Registry city id (data/reference/cities.csv)",
+        "year": "Year of the figure (null when the source states none)",
+        "population": "Population (persons) as published",
+        "area_km2": "Land area of the same unit as published with the figure (km2; null if none)",
+        "boundary_type": "Boundary type of the unit (data/reference/boundary_types.csv)",
+        "unit_name": "Name of the unit the figure is of, as in the source",
+        "figure_kind": "census, estimate, registered or projection, as stated (empty: not stated)",
+        "source_id": "Source id: census_city",
+        "source_name": "Who published the figure (and through which page it was read)",
+        "source_url": "URL of the publication",
+        "notes": "Curator's notes on the figure",
+    },
+)
 
 
 def _row_problems(

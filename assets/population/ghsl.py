@@ -15,6 +15,7 @@ import pandas as pd
 from assets.reference.cities import CityMatcher
 from pipelines.framework.csv_text import read_csv_text, require_columns, to_number
 from pipelines.framework.rejects import reject, rejects_frame
+from warehouse.db import TableDoc
 
 #: source column -> our column
 GHSL_FIELDS = {"resident_pop": "population", "area": "area_km2", "built_up_area": "built_up_km2"}
@@ -30,6 +31,22 @@ GHSL_COLUMNS = [
     "source_id",
     "source_row",
 ]
+#: raw.ghsl_urban_centres (the source_* and lineage columns: warehouse.db)
+GHSL_DOC = TableDoc(
+    "GHSL Urban Centre Database 2015 (R2019A v1.2) attributes of the urban centres of the pilot "
+    "cities: one row per city and urban centre (year 2015).",
+    {
+        "city_id": "Registry city id the urban centre is matched to",
+        "uc_id": "GHSL urban centre id",
+        "year": "Year of the figures: 2015",
+        "population": "Resident population of the urban centre (GHSL resident_pop, modelled)",
+        "area_km2": "Area of the urban centre (km2, GHSL area)",
+        "built_up_km2": "Built-up area of the urban centre (km2, GHSL built_up_area)",
+        "boundary_type": "Boundary type: urban_centre",
+        "unit_name": "The urban centre's name(s) in GHSL (uc_names)",
+        "source_id": "Source id: ghsl_ucdb2015",
+    },
+)
 
 
 def read_ghsl_urban_centres(

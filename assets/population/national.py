@@ -17,8 +17,25 @@ import pandas as pd
 from assets.population.worldbank_api import parse_page
 from pipelines.framework.csv_text import read_csv_text, require_columns
 from pipelines.framework.http import SourceError
+from warehouse.db import TableDoc
 
 NATIONAL_COLUMNS = ["country_iso3", "indicator_code", "year", "value", "vintage", "source_file"]
+#: raw.worldbank_indicators, bundled or live (the source_file and lineage columns: warehouse.db)
+WORLDBANK_DOC = TableDoc(
+    "National series of the 10 ASEAN countries: World Bank Indicators (the API, or offline the "
+    "bundled API answer, WDI bulk CSV and OWID extracts of data/sources/worldbank/), one row per "
+    "country, series, year and file or vintage.",
+    {
+        "country_iso3": "ISO3 country code",
+        "indicator_code": "World Bank series code (e.g. SP.POP.TOTL)",
+        "year": "Year of the value",
+        "value": "Value as published (null: not published)",
+        "value_flag": "not_published where a live API answer has a null value, else null (the "
+        "bundled readers keep published values only)",
+        "vintage": "Vintage: the World Bank lastupdated date (API answer, WDI file) or the OWID "
+        "snapshot",
+    },
+)
 OWID_VINTAGES = {
     "owid_grapher_2020snapshot_asean_countries.csv": "OWID 2020-08 snapshot",
     "owid_grapher_2022_asean_countries.csv": "OWID snapshot of 2022 data (download date unknown)",

@@ -16,6 +16,7 @@ import pandas as pd
 from assets.reference.cities import CityMatcher
 from pipelines.framework.csv_text import read_csv_text, require_columns, to_number
 from pipelines.framework.rejects import reject, rejects_frame
+from warehouse.db import TableDoc
 
 # WUP 2018 F22 does not flag estimates vs projections. The only hint in the bundled sources is
 # OWID's derived chart, which shows 2020 onwards as "Projected"; the UN 2018 revision's base year
@@ -31,6 +32,21 @@ WUP_COLUMNS = [
     "source_row",
     "is_projection",
 ]
+#: raw.wup2018_population (the source_* and lineage columns: warehouse.db)
+WUP_DOC = TableDoc(
+    "UN World Urbanization Prospects 2018, File 22: population of the urban agglomerations of "
+    "the pilot cities, one row per city and year (1950-2035; empty cells skipped).",
+    {
+        "city_id": "Registry city id the agglomeration is matched to",
+        "year": "Year of the figure",
+        "population": "Population of the agglomeration (persons: the file's thousands x 1000)",
+        "boundary_type": "Boundary type: agglomeration",
+        "unit_name": "The agglomeration's name in WUP (Urban Agglomeration)",
+        "source_id": "Source id: un_wup2018",
+        "is_projection": "True for years after 2018 (the revision year): projections, never used "
+        "as observed values",
+    },
+)
 
 
 def read_wup2018(path: Path | str, matcher: CityMatcher) -> tuple[pd.DataFrame, pd.DataFrame]:

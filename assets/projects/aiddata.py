@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipelines.framework.rejects import reject, rejects_frame
+from warehouse.db import TableDoc
 
 SOURCE = "aiddata_gcdf"
 NOT_SUPPLIED = "not supplied: ASCN_AIDDATA_GCDF_DIR is not set"
@@ -63,6 +64,35 @@ COLUMNS = [
     "source_file",
     "source_row",
 ]
+#: the columns of `COLUMNS`, described once (raw.aiddata_gcdf_locations and
+#: staging.aiddata_locations; source_file, source_row and the lineage columns: warehouse.db)
+DESCRIPTIONS = {
+    "adm_level": "Admin level of the unit: 1 (province) or 2 (district), from the file name",
+    "aiddata_project_id": "AidData GCDF project id",
+    "shape_id": "geoBoundaries CGAZ shapeID of the unit",
+    "country_iso3": "Country of the unit (shapeGroup, ISO3)",
+    "shape_name": "Name of the unit (shapeName)",
+    "intersection_ratio": "Share of the project's commitment given to the unit by the area of "
+    "its locations that falls in it (0-1)",
+    "even_split_ratio": "Share of the project's commitment given to the unit by an even split "
+    "over its units (0-1)",
+    "intersection_value_usd2021": "intersection_ratio x the project's amount, constant 2021 US$ "
+    "(never to be summed with current US$; null: no amount)",
+    "even_split_value_usd2021": "even_split_ratio x the project's amount, constant 2021 US$ "
+    "(null: no amount)",
+    "centroid_lon": "Longitude of the unit's centroid",
+    "centroid_lat": "Latitude of the unit's centroid",
+    "price_basis": "Price basis of the amounts: constant 2021 US$",
+    "licence": "Licence and attribution of the data",
+    "vintage": "Dataset version: AidData GCDF 3.0",
+    "project_url": "The project's page on china.aiddata.org",
+}
+DOC = TableDoc(
+    "AidData Global Chinese Development Finance 3.0: each project's commitment split over ADM1 "
+    "and ADM2 units, one row per project and unit, from the files of ASCN_AIDDATA_GCDF_DIR "
+    "(not bundled: empty by default).",
+    DESCRIPTIONS,
+)
 _LEVEL = re.compile(r"adm[_ ]?([12])(?!\d)", re.IGNORECASE)
 
 

@@ -31,6 +31,12 @@ from pipelines.framework.landing import Delivery, land, permanent_errors_fail_fa
 from pipelines.framework.sql_assets import table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
+from warehouse.db import (
+    LINEAGE_DESCRIPTIONS,
+    PROVENANCE_DESCRIPTIONS,
+    TableDoc,
+    describe_table,
+)
 
 
 def _land_delivery(
@@ -41,15 +47,17 @@ def _land_delivery(
     lists: tuple[str, ...],
     dates: tuple[str, ...],
     structs: Mapping[str, pa.DataType] | None = None,
+    doc: TableDoc | None = None,
 ) -> dg.MaterializeResult:
-    """Land what a source delivered as `raw.<table>` (read only when the payload changed)."""
+    """Land what a source delivered as `raw.<table>` (read only when the payload changed),
+    described by `doc`."""
 
     def parse() -> tuple[pd.DataFrame, pd.DataFrame]:
         rows, rejects = delivery.parse()
         return typed(rows, lists, dates, structs), rejects
 
     with warehouse.connect() as con:
-        return land(context, con, table=table, payload=delivery.payload, parse=parse)
+        return land(context, con, table=table, payload=delivery.payload, parse=parse, doc=doc)
 
 
 @dg.asset(key=["raw", "worldbank_projects"], group_name="raw", retry_policy=RETRY, kinds={"api"})
@@ -65,7 +73,7 @@ def raw_worldbank_projects(
     return _land_delivery(
         context, warehouse, "worldbank_projects", delivery,
         worldbank_records.LIST_COLUMNS, worldbank_records.DATE_COLUMNS,
-        worldbank_records.STRUCT_COLUMNS,
+        worldbank_records.STRUCT_COLUMNS, worldbank_records.DOC,
     )  # fmt: skip
 
 
@@ -80,7 +88,7 @@ def raw_iati_activities(
         delivery = iati_source(s).fetch(asean_iso2(s))
     return _land_delivery(
         context, warehouse, "iati_activities", delivery,
-        iati_docs.LIST_COLUMNS, iati_docs.DATE_COLUMNS, iati_docs.STRUCT_COLUMNS,
+        iati_docs.LIST_COLUMNS, iati_docs.DATE_COLUMNS, iati_docs.STRUCT_COLUMNS, iati_docs.DOC,
     )  # fmt: skip
 
 
@@ -92,7 +100,9 @@ def raw_aiddata_gcdf_locations(
     files of ASCN_AIDDATA_GCDF_DIR. Not bundled: offline by default there are none."""
     with permanent_errors_fail_fast():
         delivery = aiddata_source(sources.settings)
-    return _land_delivery(context, warehouse, "aiddata_gcdf_locations", delivery, (), ())
+    return _land_delivery(
+        context, warehouse, "aiddata_gcdf_locations", delivery, (), (), doc=aiddata.DOC
+    )
 
 
 @dg.asset(
@@ -118,6 +128,7 @@ def staging_aiddata_locations(
             linked = aiddata_city_links(raw, lookups)
             rows = linked.astype(_AIDDATA_TYPES)  # noqa: F841 - read by DuckDB
             con.execute("create or replace table staging.aiddata_locations as select * from rows")
+            describe_table(con, "staging.aiddata_locations", AIDDATA_LOCATIONS_DOC)
             meta = table_counts(con, ["staging.aiddata_locations"])
             meta["licence"] = dg.MetadataValue.text(aiddata.LICENCE)
             return meta
@@ -126,6 +137,20 @@ def staging_aiddata_locations(
         return build_if_changed(context, con, version, build)
 
 
+AIDDATA_LOCATIONS_DOC = TableDoc(
+    "AidData GCDF 3.0 rows (raw.aiddata_gcdf_locations) with the registry city each belongs to "
+    "(ADM1 = the city's province, ADM2 = the city's unit): one row per raw row and city, a row "
+    "of no registry city once with city_id null.",
+    {
+        **aiddata.DESCRIPTIONS,
+        "source_file": PROVENANCE_DESCRIPTIONS["source_file"],
+        "source_row": PROVENANCE_DESCRIPTIONS["source_row"],
+        "_source_uri": LINEAGE_DESCRIPTIONS["_source_uri"],
+        "city_id": "Registry city the unit belongs to (null: none)",
+        "match_level": "How: province_containing_city (ADM1) or admin_unit_of_city (ADM2)",
+        "evidence": "Why the unit is the city's, in words",
+    },
+)
 # Explicit types: with no file supplied the frame is empty and DuckDB could not infer them.
 _AIDDATA_TYPES = {
     **{c: "string" for c in aiddata.COLUMNS},

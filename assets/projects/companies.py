@@ -30,6 +30,7 @@ from assets.projects.register import read_table
 from assets.projects.schema import OPEN_STATUSES
 from assets.reference.cities import fold
 from pipelines.framework.rejects import reject, rejects_frame
+from warehouse.db import PROVENANCE_DESCRIPTIONS, TableDoc
 
 COMPANY_COLUMNS = (
     "company_id",
@@ -42,6 +43,48 @@ COMPANY_COLUMNS = (
     "cities",  # optional: registry city ids or names where the firm works (;-separated)
     "max_project_usd",  # optional: the largest project the firm takes on, US$
     "past_projects",  # optional: ids of projects the firm worked on (P-codes, register ids)
+)
+#: staging.companies
+COMPANIES_DOC = TableDoc(
+    "Companies of the company registers supplied for business matching (data/companies/), one "
+    "row per company; refused rows in quarantine.rejected_rows (source company_register).",
+    {
+        "company_id": "Company id (unique across the registers)",
+        "name": "Company name",
+        "country_iso3": "Company country (ISO3)",
+        "sectors": "Sectors the company works in",
+        "focus_areas": "ASCN focus areas the company works in",
+        "capabilities": "What the company does, in words",
+        "contact_url": "Contact URL",
+        "cities": "Registry city ids or names where the company works (optional)",
+        "max_project_usd": "Largest project the company takes on, US$ (optional)",
+        "past_projects": "Ids of projects the company worked on (optional)",
+        "source_row": PROVENANCE_DESCRIPTIONS["source_row"],
+    },
+)
+#: staging.business_matches (typed and published as marts.business_matches)
+MATCHES_DOC = TableDoc(
+    "Companies ranked against the open projects (pipeline or active with a current status), one "
+    "row per project and company, with the reasons by kind (companies.py); empty when no company "
+    "register was supplied.",
+    {
+        "project_key": "Project (staging.projects.project_key)",
+        "source_id": "Project source",
+        "source_project_id": "Project id in its source",
+        "city_id": "City of the project (null: several or none)",
+        "company_id": "Company id",
+        "company_name": "Company name",
+        "country_iso3": "Company country",
+        "score": "Match score: sector + place + size + past projects (docs/PROJECT_REGISTER.md)",
+        "rank": "Rank of the company for this project (1 = best)",
+        "reason_sector": "Sector reasons: focus area, sector words, capabilities",
+        "reason_place": "Place reasons: the company works in the project's city; partnership "
+        "country preference",
+        "reason_size": "Size: the project's US$ cost against the company's maximum project size",
+        "reason_past_projects": "Past projects: this project, or one with the same financier or "
+        "city",
+        "reason": "All reasons",
+    },
 )
 COMPANY_LISTS = ("sectors", "focus_areas", "cities", "past_projects")
 COMPANY_REQUIRED = ("company_id", "name", "country_iso3")

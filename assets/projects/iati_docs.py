@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from assets.projects.worldbank_records import LOCATION_TYPE
 from pipelines.framework.http import SourceError
+from warehouse.db import TableDoc
 
 SOURCE = "iati"
 #: dates before this are placeholders (1900-01-01 seen in real answers), treated as missing
@@ -80,6 +81,35 @@ LIST_COLUMNS = (
     "record_flags",
 )
 DATE_COLUMNS = ("start_date", "end_date")
+#: raw.iati_activities (the lineage columns: warehouse.db)
+DOC = TableDoc(
+    "IATI activities with an ASEAN recipient country (the IATI Datastore; empty offline), one row "
+    "per activity document, normalised (iati_docs.py).",
+    {
+        "iati_identifier": "IATI activity identifier",
+        "title": "Title (first narrative)",
+        "description": "Description (first narrative)",
+        "reporting_org_ref": "Reporting organisation's IATI ref",
+        "reporting_org_name": "Reporting organisation's name (first narrative)",
+        "reporting_org_type": "Reporting organisation's type (IATI OrganisationType code)",
+        "participating_orgs": "Participating organisations' names (refs when no names are given)",
+        "recipient_countries": "Recipient country codes (ISO2, upper case)",
+        "sector_codes": "Sector codes",
+        "sector_vocabularies": "Sector vocabulary of each code",
+        "activity_status_code": "IATI ActivityStatus code (1 pipeline ... 6 suspended)",
+        "start_date": "Actual start if reported, else the planned start (placeholders before "
+        "1950 dropped: see record_flags)",
+        "end_date": "Actual end if reported, else the planned end",
+        "budget_value_sum": "Sum of every budget line as reported (null when they mix currencies)",
+        "currency": "The one currency of the budget lines (null when mixed)",
+        "location_names": "Location names",
+        "record_flags": "What was missing or could not be paired, e.g. placeholder_date:<type> "
+        "<date>, participating_org_arrays_unequal, location_arrays_unequal",
+        "locations": "Locations: id, name, latitude, longitude, country, admin units 1 and 2",
+        "sectors": "Sectors with their code, vocabulary and percent share",
+        "funders": "Participating organisations with the Funding role: ref, name, type",
+    },
+)
 _DATE_FIELDS = {
     "1": "activity_date_start_planned",
     "2": "activity_date_start_actual",

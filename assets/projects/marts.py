@@ -18,7 +18,9 @@ import duckdb
 import pandas as pd
 
 from assets.projects.companies import (
+    COMPANIES_DOC,
     COMPANY_LISTS,
+    MATCHES_DOC,
     empty_companies,
     match_companies,
     read_company_register,
@@ -32,7 +34,7 @@ from pipelines.framework.sql_assets import table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.settings import Settings
-from warehouse.db import file_feedback, quarantine, run_sql_file
+from warehouse.db import TableDoc, describe_table, file_feedback, quarantine, run_sql_file
 
 SQL_DIR = Path(__file__).with_name("sql")
 
@@ -65,6 +67,18 @@ NO_COMPANY_REGISTER = "no company register supplied; see docs/PROJECT_REGISTER.m
 HOW_TO_SUPPLY = (
     "copy data/templates/company_register_template.csv, fill one row per company, save it as "
     "CSV UTF-8 or .xlsx in data/companies/ and run again"
+)
+#: staging.company_registers (published as marts.company_registers)
+REGISTERS_DOC = TableDoc(
+    "Company registers supplied for business matching, one row per file read; one row saying "
+    "none was supplied, and how to supply one, when there is none.",
+    {
+        "file": "Path of the register file (null: none supplied)",
+        "companies": "Companies read from the file",
+        "rejected_rows": "Rows refused (quarantine.rejected_rows, source company_register)",
+        "status": f'read, refused: <why>, or "{NO_COMPANY_REGISTER}"',
+        "how_to_supply": "How to supply a register when none was",
+    },
 )
 
 MARTS = (
@@ -198,10 +212,12 @@ def _read_companies(
         pd.concat(frames, ignore_index=True) if frames else empty_companies(), COMPANY_LISTS, ()
     )
     con.execute("create or replace table staging.companies as select * from companies")
+    describe_table(con, "staging.companies", COMPANIES_DOC)
     listed = pd.DataFrame(registers).astype(  # noqa: F841 - read by DuckDB
         {"file": "string", "status": "string", "how_to_supply": "string"}
     )
     con.execute("create or replace table staging.company_registers as select * from listed")
+    describe_table(con, "staging.company_registers", REGISTERS_DOC)
 
 
 def _rank_companies(con: duckdb.DuckDBPyConnection) -> dict[str, dg.MetadataValue]:
@@ -210,6 +226,7 @@ def _rank_companies(con: duckdb.DuckDBPyConnection) -> dict[str, dg.MetadataValu
     projects = fetch_frame(con, "select * from staging.projects")
     matches = match_companies(companies, projects)  # noqa: F841 - read by DuckDB
     con.execute("create or replace table staging.business_matches as select * from matches")
+    describe_table(con, "staging.business_matches", MATCHES_DOC)
     return {"companies": dg.MetadataValue.int(len(companies))}
 
 

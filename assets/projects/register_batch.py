@@ -29,17 +29,51 @@ from assets.projects.register import shorten
 from assets.projects.schema import (
     CONFORMED_COLUMNS,
     CONFORMED_DATES,
+    CONFORMED_DESCRIPTIONS,
     CONFORMED_LISTS,
     fetch_frame,
     typed,
 )
 from pipelines.framework.inbox import REMOVED_SUFFIX, Skipped
 from pipelines.framework.rejects import REJECT_COLUMNS, reject, rejects_frame
-from warehouse.db import FEEDBACK_FIELDS, LAST_GOOD_REGISTER_TABLE, file_sha256, table_exists
+from warehouse.db import (
+    FEEDBACK_FIELDS,
+    LAST_GOOD_REGISTER_TABLE,
+    TableDoc,
+    describe_table,
+    file_sha256,
+    table_exists,
+)
 
 LAST_GOOD_TABLE = LAST_GOOD_REGISTER_TABLE.split(".")[1]
 MARK_COLUMNS = ("from_last_good_version", "last_good_version_date")
 STORE_COLUMNS = (*CONFORMED_COLUMNS, "last_good_version_date", "file_sha")
+#: raw.project_register (the lineage columns: warehouse.db)
+REGISTER_DOC = TableDoc(
+    "City project registers (the data officers' files of the inbox, ASCN_INBOX_DIR, default "
+    "data/inbox/, and the bundled documented projects), conformed: one row per published "
+    "project row, a file's last good rows kept while it is unreadable (from_last_good_version); "
+    "per-file feedback in quarantine.file_feedback.",
+    {
+        **CONFORMED_DESCRIPTIONS,
+        "from_last_good_version": "True when the row is kept from its file's last good version "
+        "(the file, or this row, is bad or gone now)",
+        "last_good_version_date": "Kept rows: date of that last good version (null for rows "
+        "read now)",
+    },
+)
+#: raw.project_register_last_good (LAST_GOOD_TABLE)
+LAST_GOOD_DOC = TableDoc(
+    "The last good rows of every project register file, one row per project row of the file's "
+    "last good version: published again while the file turns unreadable, comes back empty or "
+    "disappears; carried over from the published file into a new build file.",
+    {
+        **CONFORMED_DESCRIPTIONS,
+        "last_good_version_date": "Date the file's good version was first read (an unchanged "
+        "file keeps its date)",
+        "file_sha": "sha256 of that version of the file",
+    },
+)
 Reader = Callable[[Path], tuple[pd.DataFrame, pd.DataFrame]]
 
 
@@ -345,6 +379,7 @@ def save_store(con: duckdb.DuckDBPyConnection, store: pd.DataFrame) -> None:
     con.execute(
         f"create or replace table raw.{LAST_GOOD_TABLE} as select * from frame"  # noqa: S608
     )
+    describe_table(con, f"raw.{LAST_GOOD_TABLE}", LAST_GOOD_DOC)
 
 
 def feedback_markdown(feedback: pd.DataFrame) -> str:

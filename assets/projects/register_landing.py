@@ -21,6 +21,7 @@ from assets.projects.project_register import read_project_register
 from assets.projects.register import Limits
 from assets.projects.register_batch import (
     MARK_COLUMNS,
+    REGISTER_DOC,
     Batch,
     combine,
     feedback_markdown,
@@ -133,4 +134,5 @@ def land_registers(
         parse=parse,
         metadata={"files": dg.MetadataValue.json([p.name for p in listing.files])},
         report=report,
+        doc=REGISTER_DOC,
     )

@@ -70,6 +70,40 @@ CONFORMED_COLUMNS = (
     "source_uri",
     "source_row",
 )
+#: the conformed columns, described once (raw.project_register, its last good rows and
+#: staging.projects; the lineage columns: warehouse.db)
+CONFORMED_DESCRIPTIONS = {
+    "source_id": "Source of the record: worldbank_projects, iati or project_register",
+    "source_project_id": "Project id in its source",
+    "city_id": "Registry city of the project (register: the city named; located projects: the one "
+    "city at the most specific match level; null for none or several)",
+    "city_match": "How the city was found: location (a geocoded location), or explicit/name (a "
+    "register names the city by id or by name)",
+    "city_confidence": "Register rows: high; null for location placement",
+    "city_candidates": "Every registry city the project is placed in",
+    "title": "Project title",
+    "description": "Project description (IATI; null for the other sources)",
+    "sector": "Sectors as given by the source",
+    "sector_codes": "Sector codes of the source (empty for registers)",
+    "focus_area_id": "Primary ASCN focus area (registers: as stated; else from the sector shares, "
+    "data/catalogue/sector_focus_map.csv)",
+    "financier": "Financier (World Bank; IATI reporting organisation; register financier)",
+    "financier_type": "government, multilateral, bilateral, private, ppp, ngo, foundation or other",
+    "partner_companies": "Partner companies",
+    "partner_countries": "Partner company countries (ISO3)",
+    "cost": "Cost in currency (World Bank: total commitment, US$; IATI: sum of the budget lines; "
+    "register: as stated)",
+    "project_cost": "World Bank total project cost, US$ (null for the other sources)",
+    "currency": "ISO 4217 currency of cost",
+    "status": "pipeline, active, completed or cancelled (null when the source gave none or an "
+    "unmapped one: see record_flags)",
+    "source_status": "Status as given by the source",
+    "start_date": "Start date (World Bank: board approval)",
+    "end_date": "End or closing date",
+    "source_ref": "Source document or URL of the record",
+    "source_uri": "File, folder or API the record came from",
+    "source_row": "1-based position of the record in its file or answer (header excluded)",
+}
 CONFORMED_LISTS = ("city_candidates", "sector_codes", "partner_companies", "partner_countries")
 CONFORMED_DATES = ("start_date", "end_date")
 

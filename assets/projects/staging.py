@@ -33,6 +33,7 @@ from assets.projects.placement import (
 )
 from assets.projects.schema import (
     CONFORMED_DATES,
+    CONFORMED_DESCRIPTIONS,
     CONFORMED_LISTS,
     RAW_TABLE,
     SOURCE_IATI,
@@ -50,6 +51,7 @@ from pipelines.framework.sql_assets import table_counts
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.settings import Settings
+from warehouse.db import TableDoc, describe_table
 
 # The bundled documented projects state what the cited pages said when the rows were compiled
 # (data/sources/PROJECT_SOURCES.md): their statuses hold as of that day.
@@ -61,6 +63,58 @@ SOURCE_LABEL = {
     SOURCE_IATI: "IATI Datastore",
     SOURCE_REGISTER: "city project register",
 }
+#: staging.projects: the conformed columns (schema.CONFORMED_DESCRIPTIONS) and what staging adds
+PROJECTS_DOC = TableDoc(
+    "Development projects from every source (World Bank, IATI, city registers), conformed: one "
+    "row per source record, placed in cities by location, with focus areas, status and its "
+    "as-of date (current or stale), financiers, cost in USD, and project_key linking the "
+    "records of one project.",
+    {
+        **CONFORMED_DESCRIPTIONS,
+        "status_as_of": "Date the status held: the export's vintage, the API retrieval date, or "
+        "the day the register file was received",
+        "record_flags": "What was missing or refused in the source record: status_missing, "
+        "status_unmapped:<value>, placeholder_date:<type> <date>, from_last_good_version:<date>",
+        "placement": "national, located (in registry cities), elsewhere or register",
+        "match_level": "Level of city_id: site_in_city, admin_unit_of_city, "
+        "province_containing_city, or stated_by_city_register",
+        "country_codes": "Country codes of the record (ISO2)",
+        "focus_area_ids": "Every focus area one of the project's sectors maps to, largest share "
+        "first",
+        "places": "Every registry city the project is placed in: city, level, location, "
+        "coordinates, distance, admin units and the evidence",
+        "financiers": "Every financier: id, name, type, amount, currency, amount in USD, basis",
+        "focus_shares": "Share (percent) of the project in each focus area",
+        "cost_usd": "Cost in US dollars (null when no published rate is available)",
+        "fx_rate": "Units of currency per USD used",
+        "fx_rate_year": "Year of the rate",
+        "fx_rate_source": "Source of the rate (identity for USD)",
+        "fx_flag": "Why cost_usd is missing, if it is",
+        "project_key": "Id shared by the records of one project reported by several sources",
+        "is_primary": "The record counted in portfolio figures (one per project_key)",
+        "status_is_current": "True when status_as_of is within ASCN_STATUS_MAX_AGE_DAYS of the "
+        "run; only current statuses count as active",
+        "status_display": 'The status as shown: "active" when current, "active as of '
+        '2013-12-18" when stale',
+        "as_of_year": "Year of status_as_of",
+        "vintage": "Source and the date its status holds",
+        "provenance": "Raw table#id of the record",
+    },
+)
+#: staging.project_source_coverage
+COVERAGE_DOC = TableDoc(
+    "Which project source was held for which country (city registers: which city), as of when "
+    "and whether that is current: one row per source and country or city.",
+    {
+        "source_id": "Project source",
+        "source_label": "Name of the source",
+        "country_iso3": "Country the source covers (null for a city register)",
+        "city_id": "City a register covers (null for a national source)",
+        "as_of": "Latest date a status of the source held for it",
+        "is_current": "True when as_of is within ASCN_STATUS_MAX_AGE_DAYS of the run",
+        "records": "Records of the source for it (with a status date)",
+    },
+)
 
 
 @dg.asset(
@@ -110,10 +164,12 @@ def build_projects(
         STAGED_STRUCTS,
     )
     con.execute("create or replace table staging.projects as select * from projects")
+    describe_table(con, "staging.projects", PROJECTS_DOC)
     coverage = source_coverage(  # noqa: F841 - read by DuckDB
         conformed, lookups, documented, today, settings.status_max_age_days
     )
     con.execute("create or replace table staging.project_source_coverage as select * from coverage")
+    describe_table(con, "staging.project_source_coverage", COVERAGE_DOC)
     meta = table_counts(con, ["staging.projects", "staging.project_source_coverage"])
     meta["by_source"] = dg.MetadataValue.json(conformed["source_id"].value_counts().to_dict())
     meta["current_statuses"] = dg.MetadataValue.int(int(conformed["status_is_current"].sum()))

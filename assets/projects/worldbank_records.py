@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from assets.projects.status import object_id_date
 from pipelines.framework.http import SourceError
+from warehouse.db import TableDoc
 
 SOURCE = "worldbank_projects"
 FLAG_STATUS_MISSING = "status_missing"
@@ -103,6 +104,40 @@ LIST_COLUMNS = (
     "theme_names",
 )
 DATE_COLUMNS = ("status_as_of", "board_approval_date", "closing_date")
+#: raw.worldbank_projects (the lineage columns: warehouse.db)
+DOC = TableDoc(
+    "World Bank projects in the ASEAN countries (the Projects API, or offline the bundled 2013 "
+    "export), one row per project record, normalised (worldbank_records.py).",
+    {
+        "project_id": "World Bank project id (e.g. P146271)",
+        "title": "Project name",
+        "country_iso2": "First country code of the record (ISO2)",
+        "country_codes": "Every country code of the record (ISO2)",
+        "country_name": "Country name (countryshortname, else the first countryname)",
+        "status": "Status as given: Active, Closed, Dropped, Pipeline (null when missing: see "
+        "record_flags)",
+        "last_stage": "Last stage reached, as given (last_stage_reached_name)",
+        "status_as_of": "Date the status held: the record's creation date in the bundled export, "
+        "else the API retrieval date",
+        "record_flags": "What the record lacks, e.g. status_missing",
+        "board_approval_date": "Board approval date",
+        "closing_date": "Closing date",
+        "total_commitment_usd": "Total commitment, US$ (totalcommamt, else totalamt)",
+        "project_cost_usd": "Project cost, US$ (lendprojectcost)",
+        "sector_codes": "Sector codes (the major sectors' when no sector is given)",
+        "sector_names": "Sector names, in the same order",
+        "major_sector_codes": "Major sector codes",
+        "theme_names": "Theme names",
+        "implementing_agency": "Implementing agency",
+        "borrower": "Borrower",
+        "url": "Project page on worldbank.org",
+        "locations": "Geocoded locations: id, name, latitude, longitude, country (ISO2), admin "
+        "units 1 and 2",
+        "sectors": "Sectors with their code, name, major sector and percent share",
+        "financiers": "Lender commitments (IBRD, IDA, grant) as financier rows: id, name, type, "
+        "amount (US$ and as given), currency, basis",
+    },
+)
 #: lender commitment fields of a record -> (financier id, name, type)
 COMMITMENT_FINANCIERS = {
     "ibrdcommamt": ("IBRD", "International Bank for Reconstruction and Development (IBRD)"),

@@ -16,7 +16,7 @@ from pipelines.framework.table_metadata import table_metadata
 from pipelines.framework.versions import build_if_changed, input_version
 from pipelines.resources import SourcesResource, WarehouseResource
 from pipelines.settings import Settings
-from warehouse.db import Lineage, content_hash, file_sha256, quarantine, write_raw
+from warehouse.db import Lineage, TableDoc, content_hash, file_sha256, quarantine, write_raw
 
 # Parse step: returns (rows, rejects); rejects may be empty.
 Parser = Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
@@ -74,9 +74,11 @@ def land(
     parse: Parser,
     metadata: Mapping[str, dg.MetadataValue] | None = None,
     report: Callable[[], Mapping[str, dg.MetadataValue]] | None = None,
+    doc: TableDoc | None = None,
 ) -> dg.MaterializeResult:
-    """Parse and write `raw.<table>` unless the payload, the code and the upstream assets are
-    unchanged since the last load (then nothing is parsed or written: framework/versions.py).
+    """Parse and write `raw.<table>` (described by `doc`: `write_raw`) unless the payload, the
+    code and the upstream assets are unchanged since the last load (then nothing is parsed or
+    written: framework/versions.py).
     `report`, called after `parse`, adds what the parse found to the metadata (warnings, the
     per-file feedback)."""
     digest = content_hash(payload.data)
@@ -93,7 +95,7 @@ def land(
         lineage = Lineage(
             payload.source, payload.uri, digest, context.run.run_id, datetime.now(UTC)
         )
-        write_raw(con, table, frame, lineage)
+        write_raw(con, table, frame, lineage, doc)
         n_rejects = quarantine(con, rejects, source=payload.source, run_id=context.run.run_id)
         con.execute(
             "insert into meta.source_loads values ($s, $u, $h, $v, $n, $r, now())",
@@ -130,22 +132,25 @@ def land_files(
     paths: list[Path],
     parse: Callable[[duckdb.DuckDBPyConnection], tuple[pd.DataFrame, pd.DataFrame]],
     vintage: str | None = None,
+    doc: TableDoc | None = None,
 ) -> dg.MaterializeResult:
     """Land bundled files as `raw.<table>`; `parse` may read the registry from the connection."""
     payload = Payload(source, ";".join(map(str, paths)), file_bytes(paths), vintage)
     with warehouse.connect() as con:
-        return land(context, con, table=table, payload=payload, parse=lambda: parse(con))
+        return land(context, con, table=table, payload=payload, parse=lambda: parse(con), doc=doc)
 
 
 @dataclass(frozen=True)
 class BundledFiles:
     """Files a raw asset lands: the source id, the paths, how to parse them into (rows, rejects)
-    (the parse may read the registry from the connection) and the vintage they state."""
+    (the parse may read the registry from the connection), the vintage they state and the
+    descriptions of the raw table."""
 
     source: str
     paths: list[Path]
     parse: Callable[[duckdb.DuckDBPyConnection], tuple[pd.DataFrame, pd.DataFrame]]
     vintage: str | None = None
+    doc: TableDoc | None = None
 
 
 def bundled_files_asset(
@@ -168,7 +173,7 @@ def bundled_files_asset(
         f = files(sources.settings)
         return land_files(
             context, warehouse, table=table, source=f.source, paths=f.paths, parse=f.parse,
-            vintage=f.vintage,
+            vintage=f.vintage, doc=f.doc,
         )  # fmt: skip
 
     return raw_files

@@ -184,15 +184,29 @@ def test_an_empty_build_file_gets_the_last_good_register_rows_from_the_published
         "create table raw.project_register_last_good as "
         "select 'EX-1' as source_project_id, date '2025-06-01' as last_good_version_date"
     )
+    con.execute("comment on table raw.project_register_last_good is 'last good rows'")
+    con.execute("comment on column raw.project_register_last_good.source_project_id is 'its id'")
     con.close()
     resource = WarehouseResource(output_dir=str(tmp_path))
     resource.setup_for_execution(dg.build_init_resource_context())
     try:
         with resource.connect() as con:
             kept = con.execute("select * from raw.project_register_last_good").fetchall()
+            comments = con.execute(
+                "select column_name, comment from duckdb_columns() "
+                "where database_name = current_database() "
+                "and table_name = 'project_register_last_good' order by 1"
+            ).fetchall()
+            (table_comment,) = con.execute(
+                "select comment from duckdb_tables() where database_name = current_database() "
+                "and table_name = 'project_register_last_good'"
+            ).fetchall()[0]
     finally:
         resource.teardown_after_execution(dg.build_init_resource_context())
     assert [(r[0], str(r[1])) for r in kept] == [("EX-1", "2025-06-01")]
+    # A CREATE AS drops descriptions: the carried table gets back those of the published one.
+    assert table_comment == "last good rows"
+    assert comments == [("last_good_version_date", None), ("source_project_id", "its id")]
 
 
 # ----------------------------------------------------------------------------- change detection

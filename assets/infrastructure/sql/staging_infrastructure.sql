@@ -100,6 +100,18 @@ from (
 ) j;
 
 comment on table staging.infrastructure_metrics is 'Infrastructure metrics of every city from every back-end (OSM live / extract, GHSL street network, official facility lists, SDG 11.2.1), one row per city, metric, boundary and source; OSM rows carry their measurement area and a plausibility flag.';
+comment on column staging.infrastructure_metrics.city_id is 'Registry city id';
+comment on column staging.infrastructure_metrics.metric_id is 'Metric id (OSM metrics: data/catalogue/osm_metrics.csv; land_area_km2: the measurement area itself)';
+comment on column staging.infrastructure_metrics.value is 'Value of the metric, in unit';
+comment on column staging.infrastructure_metrics.unit is 'Unit of the value';
+comment on column staging.infrastructure_metrics.boundary_ref is 'The area the value is of, as the source names it';
+comment on column staging.infrastructure_metrics.osm_timestamp is 'Timestamp of the OSM data measured (''unknown'' when not stated; null for non-OSM sources)';
+comment on column staging.infrastructure_metrics.year is 'Last year named in the reference period or the OSM timestamp';
+comment on column staging.infrastructure_metrics.reference_period is 'Period the value refers to, as stated by the source';
+comment on column staging.infrastructure_metrics.source_id is 'Source of the value';
+comment on column staging.infrastructure_metrics.source_uri is 'File (or URL) the value was read from';
+comment on column staging.infrastructure_metrics.provenance is 'Raw record behind the value (raw table#city/metric[@measurement area])';
+comment on column staging.infrastructure_metrics.notes is 'What the value counts, and the source''s caveats';
 comment on column staging.infrastructure_metrics.boundary_type is 'Shared boundary type (data/reference/boundary_types.csv): ring_5km / ring_10km for the standard OSM rings, the admin unit''s type for an administrative polygon.';
 comment on column staging.infrastructure_metrics.measurement_area is 'OSM rows: the measurement area of the value: ring_5km, ring_10km, admin_adm2:<geoBoundaries shapeID>[+...], osm_relation:<id>. NULL for bundled sources.';
 comment on column staging.infrastructure_metrics.measurement_area_km2 is 'Geodesic area of the measurement area in km2 (land and water alike).';
