@@ -135,7 +135,7 @@ class Settings:
     http_max_age_hours: float = 20.0
     # Whom the operators of an API can contact about our traffic (sent in the User-Agent).
     contact: str = ""
-    # DuckDB's own budget for the build; beyond it DuckDB spills to warehouse/build/spill.
+    # DuckDB's own budget for the build; beyond it DuckDB spills to output/build/spill.
     duckdb_memory_limit: str = "1500MB"
     # Rebuild every asset even when its inputs are unchanged (default: skip unchanged work).
     force_rebuild: bool = False

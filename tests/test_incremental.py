@@ -1,6 +1,6 @@
 """Unchanged inputs are not re-processed: each asset is rebuilt only when its inputs changed.
 
-Real nightly runs, in this process, on a copy of the bundled data (assets/versions.py).
+Real nightly runs, in this process, on a copy of the bundled data (pipelines/framework/versions.py).
 """
 
 import hashlib

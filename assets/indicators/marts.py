@@ -8,8 +8,8 @@ the shared inputs at most once, only when a table that reads them is rebuilt, an
 shared table as soon as the last table that reads it is built. Building `city_peer_groups` also
 records every city's headline in `meta.headline_history` (`sql/headline_history.sql`).
 
-Plain Python (no Dagster import): `scripts/bench.py` builds the same tables the same way without
-the orchestrator (`build_marts`).
+Plain Python (no Dagster import): the `scripts/bench` package builds the same tables the same
+way without the orchestrator (`build_marts`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Two kinds of blocking asset checks: a SQL query that returns offending rows, and a GX suite.
 
 Both replay their recorded outcome when the asset was not rebuilt in this run (same version,
-same rows: `assets/versions.replay_check`).
+same rows: `pipelines/framework/versions.replay_check`).
 """
 
 from collections.abc import Callable, Mapping
