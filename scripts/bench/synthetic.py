@@ -19,7 +19,7 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
     import duckdb
 
     from assets.indicators.catalogue import load_catalogue
-    from warehouse.db import checked_identifier, defined_tables, run_sql_file
+    from warehouse.db import checked_identifier, defined_tables, marts_tables, run_sql_file
 
     ref = REPO / "data" / "reference"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,10 +28,7 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
         run_sql_file(con, "schema.sql")
         quoted = str(template).replace("'", "''")  # a path cannot be a bound parameter here
         con.execute(f"attach '{quoted}' as template (read_only)")  # noqa: S608
-        for (name,) in con.execute(
-            "select table_name from duckdb_tables() "
-            "where database_name = 'template' and schema_name = 'marts'"
-        ).fetchall():
+        for name in marts_tables(con, "template"):
             table = checked_identifier(f"marts.{name}")
             con.execute(f"create table {table} as select * from template.{table} limit 0")  # noqa: S608
         con.execute("detach template")
@@ -121,8 +118,10 @@ def make_synthetic_build(path: Path, n_cities: int, template: Path, seed: float 
             create table staging.population_figures as
             select p.city_id, p.year::integer as year, p.value as population,
                    a.value as area_km2, p.boundary_type, 'synthetic' as unit_name,
-                   false as is_projection, p.source_id, p.provenance, p.vintage,
-                   'synthetic' as source_ref
+                   false as is_projection, p.source_id, 'synthetic' as unit_ref,
+                   null::varchar as figure_kind,
+                   p.city_id || '/' || p.year || '/' || p.boundary_type as row_key,
+                   p.provenance, p.vintage, 'synthetic' as source_ref
             from staging.measures p
             left join staging.measures a
               on a.city_id = p.city_id and a.year = p.year and a.boundary_type = p.boundary_type
