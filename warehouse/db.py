@@ -57,6 +57,18 @@ def checked_identifier(name: str) -> str:
     return name
 
 
+def marts_tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> list[str]:
+    """The tables of schema `marts` in `database` (default: the current one), sorted."""
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' "
+            "and database_name = coalesce($d, current_database()) order by 1",
+            {"d": database},
+        ).fetchall()
+    ]
+
+
 def read_sql(name: str | Path) -> str:
     """A SQL file: a path, or a name relative to warehouse/sql."""
     path = name if isinstance(name, Path) else SQL_DIR / name

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.db import file_sha256
+from warehouse.db import file_sha256, marts_tables
 
 # Files readable by DuckDB 1.4 and later, so analysts' older CLIs and DBeaver drivers can open them.
 STORAGE_VERSION = "v1.4.0"
@@ -80,22 +80,18 @@ def publish(
         )
         for statement in PUBLICATION_COMMENTS:
             con.execute(statement)
-        names = con.execute(
-            "select table_name from duckdb_tables() "
-            "where database_name = 'pub' and schema_name = 'marts' order by 1"
-        ).fetchall()
         tables = {
             f"marts.{name}": con.execute(
                 f"select count(*) from pub.marts.{_ident(name)}"  # noqa: S608
             ).fetchall()[0][0]
-            for (name,) in names
+            for name in marts_tables(con, "pub")
         }
     finally:
         con.execute("detach database if exists pub")
     _fsync(tmp)
     os.chmod(tmp, READ_ONLY)
     os.replace(tmp, published_db)
-    _fsync_dir(published_db.parent)
+    _fsync(published_db.parent, os.O_DIRECTORY)
     tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
     con.execute(
         "insert into meta.publications values ($r, $t, $p, $h, $b)",
@@ -170,28 +166,34 @@ def publication_problem(con: duckdb.DuckDBPyConnection, published_db: Path) -> s
 
 def export_parquet(published_db: Path, parquet_dir: Path) -> None:
     """One Parquet file per marts table, swapped in as a whole folder."""
-    staging = parquet_dir.with_name(parquet_dir.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    staging = staged_folder(parquet_dir)
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        names = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
-            ).fetchall()
-        ]
-        for name in names:
+        for name in marts_tables(con):
             target = staging / f"{name}.parquet"
             _write_described_parquet(con, name, target)
             os.chmod(target, READ_ONLY)
     finally:
         con.close()
-    old = parquet_dir.with_name(parquet_dir.name + ".old")
+    swap_in(staging, parquet_dir)
+
+
+def staged_folder(folder: Path) -> Path:
+    """An empty `<folder>.new` to write a whole output folder into before `swap_in`."""
+    staging = folder.with_name(folder.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def swap_in(staging: Path, folder: Path) -> None:
+    """Replace `folder` by `staging` as a whole: readers see the old folder or the new one. A kill
+    between the two renames leaves `<folder>.old` whole (`remove_leftovers` puts it back)."""
+    old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
-    if parquet_dir.exists():
-        os.replace(parquet_dir, old)
-    os.replace(staging, parquet_dir)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(staging, folder)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -236,16 +238,8 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_DIRECTORY)
+def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
     try:
         os.fsync(fd)
     finally:

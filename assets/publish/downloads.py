@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.db import marts_tables
 from warehouse.dictionary import QUERY as DICTIONARY_QUERY
 
 CITY_COLUMNS = [
@@ -27,13 +28,7 @@ def table_files(published_db: Path, out: Path) -> list[dict[str, str]]:
     (out / "tables").mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        names = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' "
-                "order by table_name"
-            ).fetchall()
-        ]
+        names = marts_tables(con)
         files = []
         for name in names:
             target = out / "tables" / f"{name}.csv"

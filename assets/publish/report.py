@@ -25,8 +25,6 @@ report.
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +51,7 @@ from assets.publish.map import (
 from assets.publish.report_data import gap_reason, load_report_data, shown_rank
 from assets.publish.summary import city_summary, is_current, project_of, score_rank
 from assets.publish.trends import city_trends
+from warehouse.publish import staged_folder, swap_in
 
 TEMPLATES = Path(__file__).with_name("templates")
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -101,9 +100,8 @@ def render_report(
         by_country.setdefault(c["country_iso3"], []).append(c)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.with_name(out_dir.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "city").mkdir(parents=True)
+    staging = staged_folder(out_dir)
+    (staging / "city").mkdir()
     downloads = staging / "downloads"
     tables = table_files(published_db, downloads)
     common = {
@@ -138,12 +136,7 @@ def render_report(
             env.get_template("city.html").render(root="../", **page, **common),
             encoding="utf-8",
         )
-    old = out_dir.with_name(out_dir.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(staging, out_dir)
     return out_dir / "index.html"
 
 

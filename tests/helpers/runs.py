@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from tests.helpers.pipeline import sha256
+from warehouse.db import marts_tables
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 180
@@ -95,18 +96,12 @@ def step_started(run: Run, step: str) -> Callable[[], bool]:
 
 
 def marts_snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    names = [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
-        ).fetchall()
-    ]
     return {
         name: sorted(
             con.execute(f"select * from marts.{name}").fetchall(),  # noqa: S608
             key=repr,
         )
-        for name in names
+        for name in marts_tables(con)
     }
 
 
