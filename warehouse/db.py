@@ -119,21 +119,23 @@ class TableDoc:
     columns: Mapping[str, str]
 
 
-def describe_table(con: duckdb.DuckDBPyConnection, table: str, doc: TableDoc) -> None:
-    """`COMMENT ON` `table` (unless `doc.description` is empty) and each of its columns that
-    `doc` describes.
+def describe_table(
+    con: duckdb.DuckDBPyConnection, table: str, doc: TableDoc, database: str | None = None
+) -> None:
+    """`COMMENT ON` `table` of `database` (default: the current one) unless `doc.description` is
+    empty, and each of its columns that `doc` describes.
 
     COMMENT ON takes no bound parameters: the names are checked identifiers and the texts are
     literals with their quotes doubled.
     """
-    target = checked_identifier(table)
-    schema, name = target.split(".")
+    schema, name = checked_identifier(table).split(".")
+    target = f"{checked_identifier(database)}.{table}" if database else table
     present = {
         r[0]
         for r in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database() "
-            "and schema_name = $s and table_name = $t",
-            {"s": schema, "t": name},
+            "select column_name from duckdb_columns() where schema_name = $s and table_name = $t "
+            "and database_name = coalesce($d, current_database())",
+            {"s": schema, "t": name, "d": database},
         ).fetchall()
     }
     if doc.description:
@@ -142,6 +144,24 @@ def describe_table(con: duckdb.DuckDBPyConnection, table: str, doc: TableDoc) ->
         if column in present:
             column_id = checked_identifier(column)
             con.execute(f"comment on column {target}.{column_id} is {_literal(text)}")  # noqa: S608
+
+
+def table_doc(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> TableDoc:
+    """The descriptions `table` of `database` (default: the current one) carries now."""
+    schema, name = checked_identifier(table).split(".")
+    where = {"s": schema, "t": name, "d": database}
+    described = con.execute(
+        "select comment from duckdb_tables() where schema_name = $s and table_name = $t "
+        "and database_name = coalesce($d, current_database())",
+        where,
+    ).fetchall()
+    columns = con.execute(
+        "select column_name, comment from duckdb_columns() where schema_name = $s "
+        "and table_name = $t and database_name = coalesce($d, current_database()) "
+        "and comment is not null",
+        where,
+    ).fetchall()
+    return TableDoc((described[0][0] if described else None) or "", dict(columns))
 
 
 def _literal(text: str) -> str:

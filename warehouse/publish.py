@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.db import file_sha256, marts_tables
+from warehouse.db import TableDoc, describe_table, file_sha256, marts_tables
 
 # Files readable by DuckDB 1.4 and later, so analysts' older CLIs and DBeaver drivers can open them.
 STORAGE_VERSION = "v1.4.0"
@@ -38,15 +38,16 @@ class Publication:
     published_at: datetime
 
 
-# Descriptions of pub.meta.publication, the one table made in the published file itself.
-PUBLICATION_COMMENTS = (
-    "comment on table pub.meta.publication is 'This file''s publication: the run that published "
-    "it, when, and the DuckDB and storage versions it was written with (one row).'",
-    "comment on column pub.meta.publication.run_id is 'Dagster run that published this file'",
-    "comment on column pub.meta.publication.published_at is 'When this file was published'",
-    "comment on column pub.meta.publication.duckdb_version is 'DuckDB version that wrote it'",
-    "comment on column pub.meta.publication.storage_version is 'DuckDB storage version of the "
-    "file (the oldest DuckDB that reads it)'",
+# meta.publication is the one table made in the published file itself.
+PUBLICATION_DOC = TableDoc(
+    "This file's publication: the run that published it, when, and the DuckDB and storage "
+    "versions it was written with (one row).",
+    {
+        "run_id": "Dagster run that published this file",
+        "published_at": "When this file was published",
+        "duckdb_version": "DuckDB version that wrote it",
+        "storage_version": "DuckDB storage version of the file (the oldest DuckDB that reads it)",
+    },
 )
 
 
@@ -78,8 +79,7 @@ def publish(
                 "storage": STORAGE_VERSION,
             },
         )
-        for statement in PUBLICATION_COMMENTS:
-            con.execute(statement)
+        describe_table(con, "meta.publication", PUBLICATION_DOC, database="pub")
         tables = {
             f"marts.{name}": con.execute(
                 f"select count(*) from pub.marts.{_ident(name)}"  # noqa: S608

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
-from assets.indicators.catalogue import DOC as catalogue_doc
+from assets.indicators.catalogue import DOC as CATALOGUE_DOC
 from assets.indicators.catalogue import load_catalogue
 from assets.indicators.marts import MARTS, SQL_DIR, Mart, MartBuilder
 from pipelines.framework.asset_defaults import REGISTRY
@@ -39,7 +39,7 @@ def staging_indicator_catalogue(
             con.execute(
                 "create or replace table staging.indicator_catalogue as select * from catalogue"
             )
-            describe_table(con, "staging.indicator_catalogue", catalogue_doc)
+            describe_table(con, "staging.indicator_catalogue", CATALOGUE_DOC)
             return {
                 "indicators": dg.MetadataValue.int(len(catalogue)),
                 "by_focus_area": dg.MetadataValue.json(

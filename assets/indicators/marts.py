@@ -14,14 +14,15 @@ way without the orchestrator (`build_marts`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 import duckdb
 
-from warehouse.db import checked_identifier, run_sql_file
+from assets.indicators.catalogue import DOC as CATALOGUE_DOC
+from warehouse.db import TableDoc, checked_identifier, describe_table, run_sql_file
 
 SQL_DIR = Path(__file__).with_name("sql")
 INPUTS_SQL = SQL_DIR / "indicator_inputs.sql"
@@ -52,6 +53,9 @@ class Mart:
     deps: tuple[str, ...]  # asset keys ("staging/measures") of the tables its SQL reads
     description: str
     reads_inputs: tuple[str, ...] = ()  # INPUT_TABLES its SQL reads
+    # A mart that republishes a Python-described staging table column for column takes the
+    # same column descriptions (one home for their text); its SQL file describes the table.
+    column_descriptions: Mapping[str, str] | None = None
 
     @property
     def key(self) -> str:
@@ -117,6 +121,7 @@ MARTS = (
         "indicator_catalogue",
         ("staging/indicator_catalogue",),
         "The validated indicator catalogue, published.",
+        column_descriptions=CATALOGUE_DOC.columns,
     ),
     Mart(
         "city_profile",
@@ -151,6 +156,8 @@ class MartBuilder:
         if mart.name == "city_peer_groups":
             prepare_headline_history(self.con)
         run_sql_file(self.con, mart.sql, PARAMS)
+        if mart.column_descriptions:
+            describe_table(self.con, mart.table, TableDoc("", mart.column_descriptions))
         if mart.name == "city_profile":
             comment_profile_columns(self.con)
 
@@ -200,18 +207,9 @@ def prepare_headline_history(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def comment_profile_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """city_profile has one column per indicator; describe each from the catalogue.
-
-    COMMENT ON takes no bound parameters: the column name must be a catalogue indicator id
-    (checked identifier) and the text is a catalogue name with quotes doubled.
-    """
+    """city_profile has one column per indicator; describe each from the catalogue."""
     rows = con.execute(
-        "select k.indicator_id, k.name || ' (' || k.unit || ', ' || k.reference_year || ')' "
-        "from staging.indicator_catalogue k join duckdb_columns() c "
-        "on c.schema_name = 'marts' and c.table_name = 'city_profile' "
-        "and c.column_name = k.indicator_id and c.database_name = current_database()"
+        "select indicator_id, name || ' (' || unit || ', ' || reference_year || ')' "
+        "from staging.indicator_catalogue"
     ).fetchall()
-    for indicator_id, text in rows:
-        column = checked_identifier(indicator_id)
-        literal = text.replace("'", "''")
-        con.execute(f"comment on column marts.city_profile.{column} is '{literal}'")  # noqa: S608
+    describe_table(con, "marts.city_profile", TableDoc("", dict(rows)))

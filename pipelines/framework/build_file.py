@@ -23,13 +23,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from warehouse.db import (
-    CARRIED_OVER,
-    TableDoc,
-    checked_identifier,
-    describe_table,
-    table_exists,
-)
+from warehouse.db import CARRIED_OVER, checked_identifier, describe_table, table_doc, table_exists
 from warehouse.publish import remove_leftovers
 
 Log = logging.Logger | dg.DagsterLogManager
@@ -141,22 +135,6 @@ def clean_leftovers(build: Path, published: Path, log: Log) -> None:
         log.info(f"removed what a killed run left: {', '.join(p.name for p in removed)}")
 
 
-def _carried_doc(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> TableDoc:
-    """The COMMENT ON descriptions of `carried.<schema>.<name>` (a CREATE AS drops them)."""
-    where = {"s": schema, "t": name}
-    table = con.execute(
-        "select comment from duckdb_tables() where database_name = 'carried' "
-        "and schema_name = $s and table_name = $t",
-        where,
-    ).fetchall()
-    columns = con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'carried' "
-        "and schema_name = $s and table_name = $t and comment is not null",
-        where,
-    ).fetchall()
-    return TableDoc((table[0][0] if table else None) or "", dict(columns))
-
-
 def carry_over(con: duckdb.DuckDBPyConnection, published: Path, log: Log) -> None:
     """Copy `CARRIED_OVER` tables missing from the build file from the published file."""
     missing = [t for t in CARRIED_OVER if not table_exists(con, t)]
@@ -178,7 +156,7 @@ def carry_over(con: duckdb.DuckDBPyConnection, published: Path, log: Log) -> Non
             ).fetchall()[0][0]
             if found:
                 con.execute(f"create table {table} as select * from carried.{table}")  # noqa: S608
-                describe_table(con, table, _carried_doc(con, schema, name))
+                describe_table(con, table, table_doc(con, table, "carried"))
                 log.info(f"{table} carried over from the published file {published}")
     finally:
         con.execute("detach database if exists carried")
